@@ -1,0 +1,132 @@
+"""From a data source to ready arrays: stratified train/validation/test splits, preprocessing
+fitted on the training split only, one-hot targets, the configured dtype and input shape.
+"""
+import typing
+from dataclasses import dataclass
+
+import numpy as np
+
+from .datasets import DATASETS
+from .errors import ConfigError
+from .validation import Fraction, PositiveInt, arguments, check_arguments, closest
+
+PREPROCESS = ("standardize", "normalize", "none")
+
+
+def data_settings(batch_size: PositiveInt = 32, validation_split: Fraction = 0.2,
+                  test_split: Fraction = 0.2,
+                  preprocess: typing.Literal["standardize", "normalize", "none"] = "standardize",
+                  shape: typing.Optional[typing.Tuple[PositiveInt, ...]] = None):
+    """The ``data`` keys shared by every source (the schema; the rest belong to the source)."""
+
+
+_SHARED = [p.name for p in arguments(data_settings)]
+
+
+def split_data_config(config):
+    """``data`` config -> (settings, source spec), each validated, defaults filled in."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"{config!r} is not a mapping")
+    shared = {k: v for k, v in config.items() if k in _SHARED}
+    source = {k: v for k, v in config.items() if k not in _SHARED}
+    if isinstance(source.get("name"), str) and source["name"] in DATASETS:
+        own = {p.name for p in arguments(DATASETS[source["name"]])}
+        allowed = ["name", *own, *_SHARED]
+        for key in source:
+            if key not in allowed:
+                raise ConfigError(f"unknown key for data {source['name']!r}{closest(key, allowed)}; "
+                                  f"allowed: {', '.join(allowed)}", str(key))
+    source = DATASETS.resolve(source)
+    settings = check_arguments(data_settings, shared, "data")
+    if settings["validation_split"] + settings["test_split"] >= 1:
+        raise ConfigError(f"validation_split + test_split is {settings['validation_split'] + settings['test_split']:g};"
+                          " it must be below 1", "validation_split")
+    return settings, source
+
+
+
+@dataclass
+class Split:
+    X: np.ndarray        # inputs, (n, *input_shape), in the run's dtype
+    Y: np.ndarray        # targets: one-hot (n, K) for classification, (n, outputs) for regression
+    index: np.ndarray    # row numbers in the source, for predictions.csv
+
+    def __len__(self):
+        return len(self.X)
+
+
+@dataclass
+class Data:
+    train: Split
+    val: Split
+    test: Split
+    task: str
+    classes: list
+    shift: np.ndarray    # preprocessing: X' = (X - shift) / scale, fitted on train
+    scale: np.ndarray
+    input_shape: tuple
+
+    @property
+    def n_outputs(self):
+        return self.train.Y.shape[1]
+
+    def transform(self, X, dtype):
+        """Preprocess raw samples (n, features) exactly as the training data were."""
+        X = (np.asarray(X, dtype=np.float64).reshape(len(X), -1) - self.shift) / self.scale
+        return X.astype(dtype).reshape((len(X),) + tuple(self.input_shape))
+
+
+def fit_preprocess(X, how):
+    """(shift, scale) per feature from the training samples."""
+    if how == "standardize":
+        shift, scale = X.mean(axis=0), X.std(axis=0)
+    elif how == "normalize":
+        shift, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+    else:
+        shift, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    return shift, np.where(scale > 0, scale, 1.0)
+
+
+def split_indices(n, labels, fractions, rng):
+    """Shuffled (train, val, test) row indices; stratified by class when labels are given."""
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)] if labels is not None else [np.arange(n)]
+    parts = [[], [], []]
+    for group in groups:
+        group = rng.permutation(group)
+        n_val, n_test = (int(round(f * len(group))) for f in fractions)
+        parts[2].append(group[:n_test])
+        parts[1].append(group[n_test:n_test + n_val])
+        parts[0].append(group[n_test + n_val:])
+    return [rng.permutation(np.concatenate(p)).astype(np.int64) for p in parts]
+
+
+def load_data(config, rng, dtype=np.float32):
+    """The ``data`` section -> :class:`Data`, using ``rng`` for generation and splitting."""
+    settings, source = split_data_config(config)
+    dataset = DATASETS.build(source).load(rng)
+    X = np.asarray(dataset.X, dtype=np.float64)
+    X = X.reshape(len(X), -1)
+    classify = dataset.task == "classification"
+    labels = dataset.y if classify else None
+    train, val, test = split_indices(len(X), labels, (settings["validation_split"], settings["test_split"]), rng)
+    if len(train) == 0:
+        raise ConfigError("no samples left for training", "test_split")
+    shift, scale = fit_preprocess(X[train], settings["preprocess"])
+    input_shape = tuple(settings["shape"] or X.shape[1:])
+    if int(np.prod(input_shape)) != X.shape[1]:
+        raise ConfigError(f"{list(input_shape)} does not hold the {X.shape[1]} features of a sample", "shape")
+    if classify:
+        targets = np.eye(len(dataset.classes), dtype=dtype)[dataset.y]
+    else:
+        targets = np.asarray(dataset.y, dtype=dtype)
+    data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape)
+    data.train, data.val, data.test = (Split(data.transform(X[i], dtype), targets[i], i) for i in (train, val, test))
+    return data
+
+
+def batches(n, batch_size, rng=None):
+    """Slices (or shuffled index arrays) covering range(n) in mini-batches."""
+    if rng is None:
+        return [slice(i, i + batch_size) for i in range(0, n, batch_size)]
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]

@@ -1,0 +1,228 @@
+"""Data sources, registered by name. ``load(rng) -> Dataset`` gives all samples of one source;
+``neural_networks.data`` then splits, preprocesses and batches them the same way for every source.
+"""
+import gzip
+import os
+import typing
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .registry import Registry
+from .validation import NonNegativeFloat, PositiveInt
+
+DATASETS = Registry("dataset")
+
+
+@dataclass
+class Dataset:
+    """Samples ``X`` (n, ...), targets ``y`` (class labels or float targets) and the task."""
+
+    X: np.ndarray
+    y: np.ndarray
+    task: str  # "classification" or "regression"
+    classes: list = field(default_factory=list)  # class names, for classification
+
+
+def classification(X, y):
+    """A classification Dataset with labels re-coded as 0..K-1 (the originals kept as class names)."""
+    classes, labels = np.unique(np.asarray(y), return_inverse=True)
+    return Dataset(np.asarray(X), labels.reshape(-1), "classification",
+                   [c.item() if hasattr(c, "item") else c for c in classes])
+
+
+def regression(X, y):
+    y = np.asarray(y, dtype=np.float64)
+    return Dataset(np.asarray(X), y.reshape(len(y), -1), "regression")
+
+
+class SklearnDataset:
+    """One of the small data sets scikit-learn ships (read from its own files, no network)."""
+
+    loader = None
+
+    def load(self, rng):
+        from sklearn import datasets
+
+        bunch = getattr(datasets, self.loader)()
+        data = classification(bunch.data, bunch.target)
+        data.classes = [str(n) for n in getattr(bunch, "target_names", data.classes)]
+        return data
+
+
+@DATASETS.register("iris")
+class Iris(SklearnDataset):
+    """Fisher's iris: 150 flowers, 4 measurements, 3 species."""
+
+    loader = "load_iris"
+
+
+@DATASETS.register("wine")
+class Wine(SklearnDataset):
+    """178 wines, 13 chemical measurements, 3 cultivars."""
+
+    loader = "load_wine"
+
+
+@DATASETS.register("breast_cancer")
+class BreastCancer(SklearnDataset):
+    """569 tumours, 30 features, malignant or benign."""
+
+    loader = "load_breast_cancer"
+
+
+@DATASETS.register("digits")
+class Digits(SklearnDataset):
+    """1,797 handwritten digits as 8x8 images with values 0..16 (64 features; data.shape [8, 8, 1])."""
+
+    loader = "load_digits"
+
+
+@DATASETS.register("sinewave")
+class Sinewave:
+    """y = sin(x) + noise for x uniform on [low, high] (seed 000's regression task)."""
+
+    def __init__(self, n_samples: PositiveInt = 1000, noise: NonNegativeFloat = 0.0,
+                 low: float = -np.pi, high: float = np.pi):
+        if not low < high:
+            raise ConfigError(f"low ({low}) must be below high ({high})", "low")
+        self.n_samples, self.noise, self.low, self.high = n_samples, noise, low, high
+
+    def load(self, rng):
+        x = rng.uniform(self.low, self.high, size=(self.n_samples, 1))
+        return regression(x, np.sin(x) + self.noise * rng.standard_normal(x.shape))
+
+
+def _existing(path, what):
+    if not os.path.exists(path):
+        raise ConfigError(f"{what} {path!r} does not exist", "path")
+    return path
+
+
+Task = typing.Literal["auto", "classification", "regression"]
+
+
+def _dataset(X, y, task):
+    """Classification or regression, by ``task`` or, for ``auto``, by whether the targets are labels."""
+    y = np.asarray(y)
+    if task == "auto":
+        integral = y.dtype.kind in "iubOSU" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
+        task = "classification" if integral and y.ndim == 1 else "regression"
+    return classification(X, y) if task == "classification" else regression(X, y)
+
+
+@DATASETS.register("csv")
+class CSV:
+    """A CSV file: every column a feature except ``target`` (a column name or index; -1 = last).
+
+    ``header: false`` for files without a header row (as the MNIST CSV: label first, ``target: 0``).
+    """
+
+    def __init__(self, path: str, target: typing.Union[int, str] = -1, header: bool = True,
+                 task: Task = "auto", delimiter: str = ","):
+        self.path, self.target, self.header, self.task, self.delimiter = (
+            path, target, header, task, delimiter)
+
+    def load(self, rng):
+        import pandas as pd
+
+        try:
+            frame = pd.read_csv(_existing(self.path, "CSV file"), header=0 if self.header else None,
+                                sep=self.delimiter)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read CSV {self.path!r}: {str(error).splitlines()[0]}", "path")
+        columns = list(frame.columns)
+        if isinstance(self.target, str) and self.target not in columns:
+            from .validation import closest
+            raise ConfigError(f"no column {self.target!r} in {self.path}{closest(self.target, columns)}; "
+                              f"columns: {', '.join(map(str, columns))}", "target")
+        if isinstance(self.target, int) and not -len(columns) <= self.target < len(columns):
+            raise ConfigError(f"column index {self.target} out of range for {len(columns)} columns", "target")
+        target = self.target if isinstance(self.target, str) else columns[self.target]
+        features = frame.drop(columns=[target])
+        text = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+        if text:
+            raise ConfigError(f"non-numeric feature column(s) in {self.path}: {', '.join(text)}", "path")
+        if features.isna().any().any() or frame[target].isna().any():
+            raise ConfigError(f"missing values in {self.path}", "path")
+        return _dataset(features.to_numpy(dtype=np.float64), frame[target].to_numpy(), self.task)
+
+
+@DATASETS.register("npz")
+class NPZ:
+    """A NumPy ``.npz`` file holding arrays ``X`` (samples first) and ``y``."""
+
+    def __init__(self, path: str, task: Task = "auto"):
+        self.path, self.task = path, task
+
+    def load(self, rng):
+        try:
+            with np.load(_existing(self.path, "NPZ file"), allow_pickle=False) as arrays:
+                if "X" not in arrays or "y" not in arrays:
+                    raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(arrays.files)}",
+                                      "path")
+                X, y = arrays["X"], arrays["y"]
+        except (ValueError, OSError) as error:
+            raise ConfigError(f"cannot read NPZ {self.path!r}: {error}", "path")
+        if len(X) != len(y) or X.dtype.kind not in "iuf":
+            raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
+        return _dataset(X.astype(np.float64), y, self.task)
+
+
+def read_idx(path):
+    """An IDX file (the MNIST format, plain or gzipped) as a NumPy array."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types:
+        raise ConfigError(f"{path} is not an IDX file", "path")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(types[raw[2]])
+    body = raw[4 + 4 * ndim:]
+    if len(body) != int(np.prod(shape)) * dtype.itemsize:
+        raise ConfigError(f"{path}: size does not match its header {shape}", "path")
+    return np.frombuffer(body, dtype=dtype).reshape(shape)
+
+
+@DATASETS.register("mnist", "fashion_mnist")
+class MNIST:
+    """A folder of IDX files as MNIST and Fashion-MNIST ship them (``train-images-idx3-ubyte[.gz]``,
+    ``train-labels-idx1-ubyte[.gz]`` and, if present, the ``t10k-`` pair); images scaled to [0, 1].
+
+    The standard test files are joined to the training ones; nnrun's own splits divide them.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def _find(self, stem):
+        for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+            candidate = os.path.join(self.path, name)
+            if os.path.exists(candidate):
+                return candidate
+        return None
+
+    def load(self, rng):
+        if not os.path.isdir(self.path):
+            raise ConfigError(f"MNIST folder {self.path!r} does not exist", "path")
+        images, labels = [], []
+        for prefix in ("train", "t10k"):
+            image_file = self._find(f"{prefix}-images-idx3-ubyte")
+            label_file = self._find(f"{prefix}-labels-idx1-ubyte")
+            if image_file and label_file:
+                images.append(read_idx(image_file))
+                labels.append(read_idx(label_file))
+        if not images:
+            raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {self.path!r}", "path")
+        X, y = np.concatenate(images), np.concatenate(labels)
+        if len(X) != len(y):
+            raise ConfigError(f"{self.path}: {len(X)} images but {len(y)} labels", "path")
+        return classification(X.reshape(len(X), -1) / 255.0, y)
+
+
+def initialize_dataset(name="iris", **kwargs):
+    """Build a data source from its name (or a ``{name: ..., ...}`` mapping) and keyword arguments."""
+    return DATASETS.build(name, **kwargs)

@@ -1,0 +1,92 @@
+"""A feed-forward network: a list of layers and a loss, built from config and back to config."""
+import numpy as np
+
+from .errors import ConfigError
+from .layers import LAYERS
+from .losses import LOSSES, initialize_loss
+
+
+class NeuralNetwork:
+    """Layers applied in order, trained on ``loss``.
+
+    All randomness (initial weights, dropout masks) is drawn from the one generator ``rng``.
+    When the last activation is the one the loss fuses with (softmax + cross-entropy,
+    sigmoid + binary cross-entropy), ``backward`` starts from dL/dZ = (Y_hat - Y) / N.
+    """
+
+    def __init__(self, layers, loss="cross_entropy", rng=None):
+        self.layers = list(layers)
+        self.loss = initialize_loss(loss) if isinstance(loss, (str, dict)) else loss
+        self.rng = rng if rng is not None else np.random.default_rng()
+        for layer in self.layers:
+            layer.rng = self.rng
+        last = self.layers[-1].activation.name if self.layers else None
+        self.fused = self.loss.fuses_with is not None and last == self.loss.fuses_with
+
+    @classmethod
+    def from_config(cls, config, n_outputs=None, rng=None):
+        """``{loss: ..., layers: [...]}`` -> network; a last layer without ``n_out`` gets ``n_outputs``."""
+        layers = []
+        for i, spec in enumerate(config["layers"]):
+            spec = dict(LAYERS.resolve(spec))
+            if i == len(config["layers"]) - 1 and "n_out" in spec and spec["n_out"] is None:
+                spec["n_out"] = n_outputs
+            try:
+                layers.append(LAYERS.build(spec))
+            except ConfigError as error:
+                raise error.within(f"model.layers.{i}") from None
+        return cls(layers, config.get("loss", "cross_entropy"), rng)
+
+    def get_config(self):
+        return {"loss": self.loss.config["name"] if len(self.loss.config) == 1 else dict(self.loss.config),
+                "layers": [layer.get_config() for layer in self.layers]}
+
+    def build(self, input_shape, dtype=np.float32):
+        """Create every layer's parameters for samples of ``input_shape``; return the output shape."""
+        return self.forward(np.zeros((1,) + tuple(input_shape), dtype=dtype), training=False).shape[1:]
+
+    def forward(self, X, training=False):
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, Y, Y_hat):
+        """Backpropagate the loss of predictions ``Y_hat`` for targets ``Y``; fills the gradients."""
+        if self.fused:
+            dLdX = self.layers[-1].backward_from_logits(self.loss.logits_gradient(Y, Y_hat))
+            layers = self.layers[-2::-1]
+        else:
+            dLdX, layers = self.loss.backward(Y, Y_hat), self.layers[::-1]
+        for layer in layers:
+            dLdX = layer.backward(dLdX)
+        return dLdX
+
+    def predict(self, X, batch_size=1024):
+        """Outputs for ``X`` in evaluation mode, in batches."""
+        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+    def named_parameters(self):
+        """``(key, parameter, gradient)`` for every parameter; keys like ``layers.0.W``."""
+        return [(f"layers.{i}.{k}", p, layer.gradients[k])
+                for i, layer in enumerate(self.layers) for k, p in layer.parameters.items()]
+
+    def state_dict(self):
+        """Every parameter and buffer (e.g. batch-norm running statistics) by key, as plain arrays."""
+        return {f"layers.{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in {**layer.parameters, **getattr(layer, "buffers", {})}.items()}
+
+    def load_state_dict(self, arrays):
+        for i, layer in enumerate(self.layers):
+            for store in (layer.parameters, getattr(layer, "buffers", {})):
+                for k in store:
+                    store[k][...] = arrays[f"layers.{i}.{k}"]
+
+    def count_parameters(self):
+        return int(sum(p.size for _, p, _ in self.named_parameters()))
+
+
+def initialize_model(name="feed_forward", layers=(), loss="cross_entropy", n_outputs=None, rng=None):
+    """Build a network from ``layers`` (specs) and ``loss``, as :meth:`NeuralNetwork.from_config`."""
+    if name not in ("feed_forward", "neural_network"):
+        raise ConfigError(f"unknown model {name!r}; valid: feed_forward", "name")
+    return NeuralNetwork.from_config({"layers": list(layers), "loss": loss}, n_outputs, rng)

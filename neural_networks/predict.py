@@ -1,0 +1,47 @@
+"""Predictions of a finished run for new samples given as a CSV file."""
+import numpy as np
+
+from .errors import ConfigError
+from .experiment import load_run, prediction_columns
+
+
+def read_features(path, n_features, drop=None):
+    """A numeric (rows, n_features) array from a CSV with or without a header row.
+
+    A column named ``drop`` (the training target) is left out if present.
+    """
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, header=None)
+    except FileNotFoundError:
+        raise ConfigError(f"input file {path!r} does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read CSV {path!r}: {str(error).splitlines()[0]}") from None
+    first = pd.to_numeric(frame.iloc[0], errors="coerce")
+    if first.isna().any():  # a header row
+        frame.columns = [str(c) for c in frame.iloc[0]]
+        frame = frame.iloc[1:]
+        if isinstance(drop, str) and drop in frame.columns:
+            frame = frame.drop(columns=[drop])
+    values = frame.apply(pd.to_numeric, errors="coerce")
+    bad = [str(c) for c in values.columns if values[c].isna().any()]
+    if bad:
+        raise ConfigError(f"{path}: non-numeric or missing values in column(s) {', '.join(bad)}")
+    if values.shape[1] != n_features:
+        raise ConfigError(f"{path} has {values.shape[1]} feature columns; the model takes {n_features}")
+    return values.to_numpy(dtype=np.float64)
+
+
+def predict_csv(run_dir, path):
+    """A pandas frame of predictions (with class probabilities for classifiers) for each CSV row."""
+    import pandas as pd
+
+    config, data, model = load_run(run_dir)
+    X = read_features(path, int(np.prod(data.input_shape)), config["data"].get("target"))
+    outputs = model.predict(data.transform(X, np.dtype(config["dtype"])))
+    if data.task == "classification":
+        return pd.DataFrame({"row": np.arange(len(X)), **prediction_columns(outputs, data.classes)})
+    return pd.DataFrame({"row": np.arange(len(X)),
+                         **{f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j]
+                            for j in range(outputs.shape[1])}})

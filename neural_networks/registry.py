@@ -1,0 +1,90 @@
+"""One registry mechanism for every kind of component (layers, activations, losses, ...).
+
+A component is a class plus ``@REGISTRY.register("name")``. Its constructor's signature
+is the schema of its config keys: the registry checks unknown keys and the annotated
+types/bounds before building, so the config validator, ``nnrun components`` and the
+registry-driven tests all pick a new component up without further code.
+"""
+from .errors import ConfigError
+from .validation import arguments, check_arguments, closest, describe
+
+
+def split_spec(spec):
+    """``"relu"`` or ``{"name": "relu", **kwargs}`` -> ("relu", kwargs)."""
+    if isinstance(spec, str):
+        return spec, {}
+    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        kwargs = dict(spec)
+        return kwargs.pop("name"), kwargs
+    raise ConfigError(f"{spec!r} is not a name or a mapping with a 'name' key")
+
+
+class Registry:
+    """Names -> component classes of one kind, with validated construction."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._classes = {}
+        self._aliases = {}
+
+    def register(self, name, *aliases):
+        """Class decorator: make the class buildable by ``name`` (and its aliases)."""
+        def decorate(cls):
+            if name in self._classes or name in self._aliases:
+                raise ValueError(f"{self.kind} {name!r} registered twice")
+            self._classes[name] = cls
+            self._aliases.update({alias: name for alias in aliases})
+            cls.name = name
+            return cls
+        return decorate
+
+    def canonical(self, name):
+        """The registered name for ``name`` or one of its aliases; ConfigError naming the choices."""
+        if not isinstance(name, str):
+            raise ConfigError(f"{name!r} is not a {self.kind} name; valid: {', '.join(self.names())}")
+        name = self._aliases.get(name, name)
+        if name not in self._classes:
+            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, self.names())}; "
+                              f"valid: {', '.join(self.names())}")
+        return name
+
+    def __contains__(self, name):
+        return name in self._classes or name in self._aliases
+
+    def __getitem__(self, name):
+        return self._classes[self.canonical(name)]
+
+    def names(self):
+        return sorted(self._classes)
+
+    def resolve(self, spec):
+        """The full config of a component: canonical name plus every argument, defaults filled in."""
+        name, kwargs = split_spec(spec)
+        try:
+            name = self.canonical(name)
+        except ConfigError as error:
+            raise error.within("name") from None
+        return {"name": name, **check_arguments(self._classes[name], kwargs, f"{self.kind} {name!r}")}
+
+    def build(self, spec=None, **kwargs):
+        """Construct from a spec (name or mapping) and/or keyword arguments."""
+        if spec is None:
+            spec = kwargs.pop("name", None)
+        name, spec_kwargs = split_spec(spec)
+        config = self.resolve({"name": name, **spec_kwargs, **kwargs})
+        component = self._classes[config["name"]](**{k: v for k, v in config.items() if k != "name"})
+        component.config = config  # what get_config() returns: rebuilds an equal component
+        return component
+
+    def describe(self):
+        """``[(name, [(argument, default or REQUIRED, what it allows), ...]), ...]`` for help texts."""
+        rows = []
+        for name in self.names():
+            args = [(p.name, "REQUIRED" if p.default is p.empty else p.default,
+                     describe(p.annotation) if p.annotation is not p.empty else "any")
+                    for p in arguments(self._classes[name])]
+            rows.append((name, args))
+        return rows
+
+    def aliases(self, name):
+        return sorted(a for a, target in self._aliases.items() if target == name)
