@@ -3,7 +3,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .layers import LAYERS
-from .losses import LOSSES, initialize_loss
+from .losses import initialize_loss
 
 
 class NeuralNetwork:
@@ -73,11 +73,11 @@ class NeuralNetwork:
     def state_dict(self):
         """Every parameter and buffer (e.g. batch-norm running statistics) by key, as plain arrays."""
         return {f"layers.{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in {**layer.parameters, **getattr(layer, "buffers", {})}.items()}
+                for k, v in {**layer.parameters, **layer.buffers}.items()}
 
     def load_state_dict(self, arrays):
         for i, layer in enumerate(self.layers):
-            for store in (layer.parameters, getattr(layer, "buffers", {})):
+            for store in (layer.parameters, layer.buffers):
                 for k in store:
                     store[k][...] = arrays[f"layers.{i}.{k}"]
 

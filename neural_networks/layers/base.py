@@ -23,6 +23,7 @@ class Layer:
         self.activation = initialize_activation(activation)
         self.weight_init = initialize_weights(weight_init or "xavier_uniform")
         self.parameters, self.gradients, self.cache = {}, {}, {}
+        self.buffers = {}  # non-trained state saved with the parameters (e.g. running statistics)
         self.rng = np.random.default_rng()
         self.built = False
 
