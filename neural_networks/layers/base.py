@@ -19,6 +19,10 @@ class Layer:
     (the model hands every layer its one seeded generator).
     """
 
+    # (constructor kwargs, one sample's input shape) pairs that the registry-driven finite-difference
+    # tests build and check; a layer with options lists a case per option that changes its math.
+    gradcheck_cases = [({}, (3, 4))]
+
     def __init__(self, activation=None, weight_init=None):
         self.activation = initialize_activation(activation)
         self.weight_init = initialize_weights(weight_init or "xavier_uniform")

@@ -19,6 +19,9 @@ class FullyConnected(Layer):
     ``n_out`` may be left out for the last layer: the model sets it from the data.
     """
 
+    gradcheck_cases = [({"n_out": 3}, (4,)),
+                       ({"n_out": 2, "activation": "tanh", "weight_init": "he_normal"}, (3, 5))]
+
     def __init__(self, n_out: typing.Optional[PositiveInt] = None,
                  activation: Spec(ACTIVATIONS) = None, weight_init: Spec(WEIGHTS) = "xavier_uniform"):
         super().__init__(activation, weight_init)
