@@ -169,31 +169,26 @@ def gradcheck(config, overrides, samples):
 
 @main.command(name="components")
 @click.argument("kind", required=False)
-def components(kind):
+@click.option("--markdown", is_flag=True, help="Print markdown tables (the README's reference).")
+def components(kind, markdown):
     """List every registered component per kind, with its arguments and defaults.
 
     \b
     Example:
       nnrun components            # everything
-      nnrun components layer      # only layers
+      nnrun components layers     # only layers
     """
+    from neural_networks import reference
     from neural_networks.registries import REGISTRIES
 
     kinds = REGISTRIES
     if kind:
         from neural_networks.validation import closest
 
-        matches = {k: r for k, r in REGISTRIES.items() if k.startswith(kind.rstrip("s"))}
-        if not matches:
+        kinds = {k: r for k, r in REGISTRIES.items() if k.startswith(kind.rstrip("s"))}
+        if not kinds:
             raise ConfigError(f"unknown kind {kind!r}{closest(kind, REGISTRIES)}; valid: {', '.join(REGISTRIES)}")
-        kinds = matches
-    for title, registry in kinds.items():
-        click.echo(f"{title}:")
-        for name, args in registry.describe():
-            aliases = registry.aliases(name)
-            alias_text = f" (alias {', '.join(aliases)})" if aliases else ""
-            arg_text = ", ".join(f"{a}={d!r}" if d != "REQUIRED" else f"{a} (required)" for a, d, _ in args)
-            click.echo(f"  {name}{alias_text}" + (f": {arg_text}" if arg_text else ""))
+    click.echo(reference.markdown(kinds) if markdown else reference.text(kinds))
 
 
 main.add_command(components, name="list-components")
