@@ -29,6 +29,7 @@ def markdown(kinds=REGISTRIES):
             shown = f"`{name}`" + (f" ({', '.join(f'`{a}`' for a in aliases)})" if aliases else "")
             keys = "<br>".join(f"`{a}` ({'required' if d == 'REQUIRED' else repr(d)}: {allowed})"
                                for a, d, allowed in args) or "—"
-            rows.append(f"| {shown} | {keys} | {first_line(registry[name]).replace('|', '\\|')} |")
+            what = first_line(registry[name]).replace("|", "\\|")  # a bare | would end the cell
+            rows.append(f"| {shown} | {keys} | {what} |")
         parts.append("\n".join(rows))
     return "\n\n".join(parts) + "\n"
