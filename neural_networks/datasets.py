@@ -95,8 +95,11 @@ class Sinewave:
 
 
 def _existing(path, what):
+    """``path`` if it is a file; a ConfigError saying what is wrong otherwise."""
     if not os.path.exists(path):
         raise ConfigError(f"{what} {path!r} does not exist", "path")
+    if os.path.isdir(path):
+        raise ConfigError(f"{what} {path!r} is a folder, not a file", "path")
     return path
 
 
@@ -127,11 +130,16 @@ class CSV:
     def load(self, rng):
         import pandas as pd
 
+        if isinstance(self.target, str) and not self.header:
+            raise ConfigError(f"{self.path} has no header row, so no column names: give target as a "
+                              "column index (0 = first, -1 = last)", "target")
         try:
             frame = pd.read_csv(_existing(self.path, "CSV file"), header=0 if self.header else None,
                                 sep=self.delimiter)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
             raise ConfigError(f"cannot read CSV {self.path!r}: {str(error).splitlines()[0]}", "path")
+        if frame.empty:
+            raise ConfigError(f"{self.path} has no data rows", "path")
         columns = list(frame.columns)
         if isinstance(self.target, str) and self.target not in columns:
             from .validation import closest
