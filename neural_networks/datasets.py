@@ -165,15 +165,18 @@ class NPZ:
         self.path, self.task = path, task
 
     def load(self, rng):
-        try:
-            with np.load(_existing(self.path, "NPZ file"), allow_pickle=False) as arrays:
-                if "X" not in arrays or "y" not in arrays:
-                    raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(arrays.files)}",
-                                      "path")
-                X, y = arrays["X"], arrays["y"]
-        except (ValueError, OSError) as error:
-            raise ConfigError(f"cannot read NPZ {self.path!r}: {error}", "path")
-        if len(X) != len(y) or X.dtype.kind not in "iuf":
+        _existing(self.path, "NPZ file")
+        try:  # never unpickles: a pickled file or object array is refused, not run
+            arrays = np.load(self.path, allow_pickle=False)
+            with arrays:
+                X, y = (arrays[key] if key in arrays.files else None for key in ("X", "y"))
+                files = arrays.files
+        except (ValueError, OSError, EOFError, AttributeError, TypeError):
+            raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) arrays", "path") from None
+        if X is None or y is None:
+            raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(files) or 'none'}",
+                              "path")
+        if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
         return _dataset(X.astype(np.float64), y, self.task)
 
