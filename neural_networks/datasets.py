@@ -2,8 +2,10 @@
 ``neural_networks.data`` then splits, preprocesses and batches them the same way for every source.
 """
 import gzip
+import math
 import os
 import typing
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,16 +186,19 @@ class NPZ:
 def read_idx(path):
     """An IDX file (the MNIST format, plain or gzipped) as a NumPy array."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise ConfigError(f"cannot read {path}: {error}", "path") from None
     types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types:
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types or len(raw) < 4 + 4 * raw[3]:
         raise ConfigError(f"{path} is not an IDX file", "path")
     ndim = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(types[raw[2]])
     body = raw[4 + 4 * ndim:]
-    if len(body) != int(np.prod(shape)) * dtype.itemsize:
+    if len(body) != math.prod(shape) * dtype.itemsize:
         raise ConfigError(f"{path}: size does not match its header {shape}", "path")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 
@@ -218,7 +223,7 @@ class MNIST:
 
     def load(self, rng):
         if not os.path.isdir(self.path):
-            raise ConfigError(f"MNIST folder {self.path!r} does not exist", "path")
+            raise ConfigError(f"MNIST folder {self.path!r} does not exist or is not a folder", "path")
         images, labels = [], []
         for prefix in ("train", "t10k"):
             image_file = self._find(f"{prefix}-images-idx3-ubyte")
@@ -226,11 +231,12 @@ class MNIST:
             if image_file and label_file:
                 images.append(read_idx(image_file))
                 labels.append(read_idx(label_file))
+                if images[-1].ndim < 2 or labels[-1].ndim != 1 or len(images[-1]) != len(labels[-1]):
+                    raise ConfigError(f"{image_file} holds {images[-1].shape} images but {label_file} "
+                                      f"{labels[-1].shape} labels", "path")
         if not images:
             raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {self.path!r}", "path")
         X, y = np.concatenate(images), np.concatenate(labels)
-        if len(X) != len(y):
-            raise ConfigError(f"{self.path}: {len(X)} images but {len(y)} labels", "path")
         return classification(X.reshape(len(X), -1) / 255.0, y)
 
 
