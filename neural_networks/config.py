@@ -87,11 +87,19 @@ def resolve(config, default_name="run"):
     return resolved
 
 
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads ``1e-3`` and ``1e6`` as floats (YAML 1.2; 1.1 made them strings)."""
+
+
+SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+                                 list("-+0123456789."))
+
+
 def read_yaml(path):
     """Parse a YAML file with the safe loader only (a ``!!python/...`` tag is an error, never run)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            return yaml.load(f, Loader=SafeLoader)
     except FileNotFoundError:
         raise ConfigError(f"config file {path!r} does not exist") from None
     except IsADirectoryError:
@@ -109,7 +117,7 @@ def parse_override(text):
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"--set {text!r} is not KEY=VALUE (e.g. --set optimizer.lr=0.1)")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
+        parsed = yaml.load(value, Loader=SafeLoader) if value.strip() else None
     except yaml.YAMLError:
         parsed = value
     return key.split("."), parsed
