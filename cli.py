@@ -42,7 +42,7 @@ def main():
 def train_options(command):
     """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
     options = [
-        click.argument("config", type=click.Path(dir_okay=False)),
+        click.argument("config", type=click.Path()),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
                           "model.layers.0.n_out=32 (repeatable)."),
@@ -91,7 +91,7 @@ def train(**options):
 
 
 @main.command()
-@click.argument("run", type=click.Path(file_okay=False))
+@click.argument("run", type=click.Path())
 def evaluate(run):
     """Evaluate a finished run's best parameters on its test split.
 
@@ -110,9 +110,9 @@ def evaluate(run):
 
 
 @main.command()
-@click.argument("run", type=click.Path(file_okay=False))
-@click.argument("input_csv", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the predictions to this CSV.")
+@click.argument("run", type=click.Path())
+@click.argument("input_csv", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Write the predictions to this CSV.")
 def predict(run, input_csv, output):
     """Predict the rows of a CSV file with a finished run's best parameters.
 
@@ -136,7 +136,7 @@ def predict(run, input_csv, output):
 
 
 @main.command()
-@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("config", type=click.Path())
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
 @click.option("--samples", default=4, show_default=True, help="Batch size for the check.")
 def gradcheck(config, overrides, samples):

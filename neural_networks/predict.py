@@ -16,7 +16,7 @@ def read_features(path, n_features, drop=None):
         frame = pd.read_csv(path, header=None)
     except FileNotFoundError:
         raise ConfigError(f"input file {path!r} does not exist") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
         raise ConfigError(f"cannot read CSV {path!r}: {str(error).splitlines()[0]}") from None
     first = pd.to_numeric(frame.iloc[0], errors="coerce")
     if first.isna().any():  # a header row
@@ -45,3 +45,4 @@ def predict_csv(run_dir, path):
     return pd.DataFrame({"row": np.arange(len(X)),
                          **{f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j]
                             for j in range(outputs.shape[1])}})
+
