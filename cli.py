@@ -123,13 +123,11 @@ def predict(run, input_csv, output):
     Example:
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
     """
-    from neural_networks.predict import predict_csv
+    from neural_networks.predict import predict_csv, write_predictions
 
     frame = predict_csv(run, input_csv)
     if output:
-        from neural_networks.runs import write_frame
-
-        write_frame(output, frame)
+        write_predictions(output, frame)
         click.echo(output)
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)

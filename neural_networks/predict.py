@@ -46,3 +46,12 @@ def predict_csv(run_dir, path):
                          **{f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j]
                             for j in range(outputs.shape[1])}})
 
+
+def write_predictions(path, frame):
+    """Save the predictions as CSV (atomically); a path that cannot be written is the user's to fix."""
+    from .runs import write_frame
+
+    try:
+        write_frame(path, frame)
+    except OSError as error:
+        raise ConfigError(f"cannot write {path!r}: {error.strerror or error}") from None
