@@ -34,6 +34,7 @@ def atomic_write(path, write, mode="w"):
     folder = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         with os.fdopen(fd, mode) as f:
             write(f)
         os.replace(tmp, path)
@@ -41,6 +42,13 @@ def atomic_write(path, write, mode="w"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask():
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path, text):
