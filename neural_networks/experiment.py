@@ -61,10 +61,12 @@ def run(config, overrides=(), progress=False, log=print):
     os.mkdir(os.path.join(run_dir, "parameters"))
     started = time.perf_counter()
     history = []
+    metrics_path = os.path.join(run_dir, "metrics.csv")
+    runs.write_frame(metrics_path, metrics_frame(history))  # the header now: a run failing in epoch 1 keeps it
 
     def on_epoch(row):
         history.append(row)
-        runs.write_frame(os.path.join(run_dir, "metrics.csv"), metrics_frame(history))
+        runs.write_frame(metrics_path, metrics_frame(history))
 
     trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
                       epochs=config["train"]["epochs"], early_stopping=config["train"]["early_stopping"],
