@@ -76,7 +76,9 @@ def run(config, overrides=(), progress=False, log=print):
                "overrides": list(overrides), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "versions": versions(), "parameters": model.count_parameters()}
     try:
-        trainer.fit()
+        # overflow warnings would bury the one-line error: the trainer reports a non-finite loss itself
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            trainer.fit()
     except TrainingError as error:
         summary.update(status="diverged", error=str(error), epochs_run=len(history),
                        seconds=time.perf_counter() - started)
