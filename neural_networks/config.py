@@ -1,6 +1,7 @@
 """The run config: its schema (every key, its default and what it allows), YAML loading with
 ``--set`` overrides, and validation into the resolved config that a run saves.
 """
+import copy
 import os
 import re
 import typing
@@ -123,8 +124,12 @@ def parse_override(text):
     return key.split("."), parsed
 
 
-def apply_override(config, text):
-    """Set one dotted key (list items by index) in ``config``, in place."""
+def apply_override(config, text, defaults=None):
+    """Set one dotted key (list items by index) in ``config``, in place.
+
+    A level the config leaves out is copied from ``defaults`` (the resolved config), so that
+    ``optimizer.lr=0.1`` refines the default optimizer instead of making a nameless one.
+    """
     path, value = parse_override(text)
     node = config
     for depth, part in enumerate(path):
@@ -140,9 +145,11 @@ def apply_override(config, text):
             node[part] = value
             return config
         child = node.get(part) if isinstance(node, dict) else node[part]
+        defaults = defaults.get(part) if isinstance(defaults, dict) else (
+            defaults[part] if isinstance(defaults, list) and isinstance(part, int) else None)
         if child is None:
-            child = {}
-        elif isinstance(child, str):  # a component given by name gains keys: relu -> {name: relu}
+            child = {} if defaults is None else copy.deepcopy(defaults)
+        if isinstance(child, str):  # a component given by name gains keys: relu -> {name: relu}
             child = {"name": child}
         node[part] = child
         node = child
@@ -156,6 +163,11 @@ def load_config(path, overrides=()):
         config = {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path} must hold a mapping of sections (name, data, model, ...)")
+    default_name = os.path.splitext(os.path.basename(path))[0]
+    try:
+        defaults = resolve(copy.deepcopy(config), default_name) if overrides else None
+    except ConfigError:  # the file alone is invalid: an override may mend it, else resolve() below says why
+        defaults = None
     for text in overrides:
-        apply_override(config, text)
-    return resolve(config, default_name=os.path.splitext(os.path.basename(path))[0])
+        apply_override(config, text, defaults)
+    return resolve(config, default_name)
