@@ -1,5 +1,6 @@
 """The run folder: created race-free, never overwritten, every file written atomically."""
 import json
+import math
 import os
 import tempfile
 
@@ -60,12 +61,23 @@ def write_yaml(path, data):
 
 
 def write_json(path, data):
-    write_text(path, json.dumps(data, indent=2, default=_plain) + "\n")
+    """Standard JSON: NaN and infinities (e.g. the loss of an empty test split) become null."""
+    write_text(path, json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False) + "\n")
+
+
+def _finite(value):
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
-    return value.item() if isinstance(value, np.generic) else np.asarray(value).tolist()
+    return _finite(value.item() if isinstance(value, np.generic) else np.asarray(value).tolist())
 
 
 def write_arrays(path, arrays):
