@@ -126,20 +126,19 @@ def finish(run_dir, config, data, model, trainer, summary):
 
 def test_metrics(data, loss, error, outputs):
     """Test loss/error, plus accuracy, per-class precision/recall and the confusion matrix for classifiers."""
+    classify = data.task == "classification"
     metrics = {"loss": loss, "error": error, "samples": len(data.test)}
-    if data.task == "classification" and len(data.test):
+    metrics.update({"accuracy": 1 - error} if classify else {"mse": error})
+    if classify and len(data.test):
         from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
         true, predicted = data.test.Y.argmax(axis=1), outputs.argmax(axis=1)
         labels = np.arange(len(data.classes))
         precision, recall, f1, support = precision_recall_fscore_support(
             true, predicted, labels=labels, zero_division=0)
-        metrics["accuracy"] = 1 - error
         metrics["per_class"] = {str(c): {"precision": p, "recall": r, "f1": f, "support": int(s)}
                                 for c, p, r, f, s in zip(data.classes, precision, recall, f1, support)}
         metrics["confusion_matrix"] = confusion_matrix(true, predicted, labels=labels).tolist()
-    else:
-        metrics["mse"] = error
     return metrics
 
 
