@@ -20,7 +20,10 @@ def build(config):
     """(rng, data, model, optimizer) for a resolved config; the same config gives the same objects."""
     dtype = np.dtype(config["dtype"])
     rng = np.random.default_rng(config["seed"])
-    data = load_data(config["data"], rng, dtype)
+    try:
+        data = load_data(config["data"], rng, dtype)
+    except ConfigError as error:  # a missing file, a bad shape: name the key as the config spells it
+        raise error.within("data") from None
     model = NeuralNetwork.from_config(config["model"], data.n_outputs, rng)
     if not model.layers:
         raise ConfigError("the model needs at least one layer", "model.layers")
