@@ -222,11 +222,11 @@ BAD = {  # id: (config path from tmp_path, extra arguments, words the one error 
     "python-tag": (lambda t: bad_config(t, "name: !!python/object/apply:os.system ['echo hacked']\n"), [],
                    "not valid YAML"),
     "not-a-mapping": (lambda t: bad_config(t, "- 1\n- 2\n"), [], "mapping"),
-    "csv-text-column": (csv_with_text_column, [], "colour"),
-    "csv-missing": (lambda t: IRIS, ["--set", "data={name: csv, path: nowhere.csv}"], "does not exist"),
+    "csv-text-column": (csv_with_text_column, [], "t.csv: colour"),
+    "csv-missing": (lambda t: IRIS, ["--set", "data={name: csv, path: nowhere.csv}"], "data.path: CSV file"),
     "splits": (lambda t: IRIS, ["--set", "data.validation_split=0.5", "--set", "data.test_split=0.5"],
                "must be below 1"),
-    "wrong-shape": (lambda t: IRIS, ["--set", "data.shape=[3, 2]"], "4 features"),
+    "wrong-shape": (lambda t: IRIS, ["--set", "data.shape=[3, 2]"], "data.shape: [3, 2] does not hold the 4"),
     "bad-override": (lambda t: IRIS, ["--set", "optimizer.lr"], "KEY=VALUE"),
 }
 
