@@ -18,8 +18,8 @@ def read_features(path, n_features, drop=None):
         raise ConfigError(f"input file {path!r} does not exist") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
         raise ConfigError(f"cannot read CSV {path!r}: {str(error).splitlines()[0]}") from None
-    first = pd.to_numeric(frame.iloc[0], errors="coerce")
-    if first.isna().any():  # a header row
+    first = frame.iloc[0]
+    if (pd.to_numeric(first, errors="coerce").isna() & first.notna()).any():  # text, not blanks: a header row
         frame.columns = [str(c) for c in frame.iloc[0]]
         frame = frame.iloc[1:]
         if isinstance(drop, str) and drop in frame.columns:
