@@ -28,6 +28,8 @@ def read_features(path, n_features, drop=None):
     bad = [str(c) for c in values.columns if values[c].isna().any()]
     if bad:
         raise ConfigError(f"{path}: non-numeric or missing values in column(s) {', '.join(bad)}")
+    if values.empty:
+        raise ConfigError(f"{path} has no rows to predict")
     if values.shape[1] != n_features:
         raise ConfigError(f"{path} has {values.shape[1]} feature columns; the model takes {n_features}")
     return values.to_numpy(dtype=np.float64)
