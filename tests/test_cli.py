@@ -323,7 +323,9 @@ class TestPredict:
         ("1,2,3\n", "3 feature columns; the model takes 4"),
         ("a,b,c,d\n1,2,x,4\n", "non-numeric"),
         ("", "cannot read"),
-    ], ids=["columns", "text", "empty"])
+        ("a,b,c,d\n", "no rows to predict"),
+        ("1,2,,4\n5,6,7,8\n", "missing values in column(s) 2"),  # a blank is not a header
+    ], ids=["columns", "text", "empty", "header-only", "blank-first-row"])
     def test_bad_input(self, run_dir, tmp_path, content, words):
         (tmp_path / "in.csv").write_text(content)
         result = nnrun("predict", run_dir, tmp_path / "in.csv")
