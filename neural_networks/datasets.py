@@ -105,6 +105,14 @@ def _existing(path, what):
     return path
 
 
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 Task = typing.Literal["auto", "classification", "regression"]
 
 
@@ -143,6 +151,9 @@ class CSV:
         if frame.empty:
             raise ConfigError(f"{self.path} has no data rows", "path")
         columns = list(frame.columns)
+        if self.header and all(_is_number(c) for c in columns):  # e.g. seed 002's MNIST CSV
+            raise ConfigError(f"the first row of {self.path} is all numbers, so it is data, not a header row: "
+                              "set header: false", "header")
         if isinstance(self.target, str) and self.target not in columns:
             from .validation import closest
             raise ConfigError(f"no column {self.target!r} in {self.path}{closest(self.target, columns)}; "
