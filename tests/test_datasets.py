@@ -88,6 +88,13 @@ class TestCSV:
         assert data.classes == [0, 1, 2, 4, 5, 9]
         np.testing.assert_array_equal(np.array(data.classes)[data.y], labels)
 
+    def test_headerless_file_read_with_header_is_refused(self, tmp_path):
+        """Without header: false the first sample would silently become column names."""
+        path = write(tmp_path / "mnist.csv", "5,0,0,255\n0,10,20,30\n")
+        with pytest.raises(ConfigError, match="set header: false") as error:
+            load("csv", path=path, target=0)
+        assert error.value.path == "header"
+
     def test_float_target_is_regression(self, tmp_path):
         data = load("csv", path=write(tmp_path / "r.csv", "x,y\n1,0.5\n2,1.5\n3,-2.25\n"))
         assert data.task == "regression" and data.y.dtype == np.float64
