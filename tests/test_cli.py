@@ -168,6 +168,14 @@ def test_overrides_refine_defaults_the_file_leaves_out(tmp_path, sine_config):
                                            "weight_init": "xavier_uniform"}
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_reaches_the_saved_parameters(tmp_path, dtype):
+    result, path = train(tmp_path, "--set", f"dtype={dtype}", epochs=1)
+    assert result.exit_code == 0, result.output
+    with np.load(os.path.join(path, "parameters", "best.npz")) as arrays:
+        assert {arrays[k].dtype for k in arrays.files if k.startswith("layers")} == {np.dtype(dtype)}
+
+
 def test_seed_changes_the_run(tmp_path):
     (_, a), (_, b), (_, c) = (train(tmp_path, "--seed", s, epochs=2) for s in (1, 1, 2))
     assert numbers(f"{a}/metrics.csv").equals(numbers(f"{b}/metrics.csv"))
