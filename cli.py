@@ -22,6 +22,10 @@ class Group(click.Group):
         except TrainingError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
+        except click.UsageError as error:  # click's own four-line form, as one line
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            click.echo(f"Error: {error.format_message()}{where}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
