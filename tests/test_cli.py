@@ -252,6 +252,18 @@ def test_bad_config_is_one_line_exit_2_and_no_run_folder(tmp_path, case):
     assert not save_dir.exists()
 
 
+@pytest.mark.parametrize("args, words", [
+    (["train", IRIS, "--seed", "abc"], "'abc' is not a valid integer"),
+    (["train"], "Missing argument 'CONFIG'"),
+    (["trian", IRIS], "Did you mean 'train'"),
+    (["train", IRIS, "--bogus"], "No such option '--bogus'"),
+], ids=["option-type", "missing-argument", "command", "option"])
+def test_usage_errors_are_one_line_exit_2(args, words):
+    result = nnrun(*args)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and words in lines[0] and "--help" in lines[0]
+
+
 def test_python_tag_is_never_run(tmp_path):
     marker = tmp_path / "hacked"
     config = bad_config(tmp_path, f"name: !!python/object/apply:os.system ['touch {marker}']\n")
