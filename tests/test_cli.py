@@ -57,7 +57,8 @@ class TestRunFolder:
     def test_config_yaml_is_the_resolved_config(self, run_dir):
         with open(os.path.join(run_dir, "config.yaml")) as f:
             saved = yaml.safe_load(f)
-        expected = load_config(IRIS, ["train.epochs=4", f"log.save_dir={os.path.dirname(run_dir)}", "log.plot=true"])
+        overrides = ["train.epochs=4", f"log.save_dir={os.path.dirname(run_dir)}", "log.plot=true"]
+        expected = load_config(IRIS, overrides)
         assert saved == expected
         assert saved["optimizer"]["nesterov"] is False  # defaults are filled in
         assert saved["model"]["layers"][1]["weight_init"] == "xavier_uniform"
@@ -452,7 +453,8 @@ def test_train_ffnn_script_behaves_as_nnrun_train(tmp_path, sine_config):
     assert "test mse" in process.stdout
     reference = nnrun("train", sine_config, "--save-dir", tmp_path, "--name", "cli", "--quiet")
     assert reference.exit_code == 0, reference.output
-    pd.testing.assert_frame_equal(numbers(tmp_path / "script" / "metrics.csv"), numbers(tmp_path / "cli" / "metrics.csv"))
+    pd.testing.assert_frame_equal(numbers(tmp_path / "script" / "metrics.csv"),
+                                  numbers(tmp_path / "cli" / "metrics.csv"))
     bad = subprocess.run([sys.executable, "train_ffnn.py", str(sine_config), "--set", "optimizer.lrr=1"],
                          cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1 and "did you mean 'lr'" in bad.stderr
