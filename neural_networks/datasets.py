@@ -162,6 +162,9 @@ class CSV:
             raise ConfigError(f"column index {self.target} out of range for {len(columns)} columns", "target")
         target = self.target if isinstance(self.target, str) else columns[self.target]
         features = frame.drop(columns=[target])
+        if features.shape[1] == 0:
+            raise ConfigError(f"{self.path} has no feature columns besides the target (is its delimiter "
+                              f"{self.delimiter!r}? set delimiter)", "path")
         text = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
         if text:
             raise ConfigError(f"non-numeric feature column(s) in {self.path}: {', '.join(text)}", "path")
