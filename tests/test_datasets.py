@@ -122,6 +122,12 @@ class TestCSV:
             load("csv", path=write(tmp_path / "bad.csv", text))
         assert error.value.path == "path"
 
+    def test_other_delimiter(self, tmp_path):
+        path = write(tmp_path / "semi.csv", "a;b;c\n1;2;0\n3;4;1\n")
+        with pytest.raises(ConfigError, match="delimiter"):
+            load("csv", path=path)
+        np.testing.assert_array_equal(load("csv", path=path, delimiter=";").X, [[1, 2], [3, 4]])
+
     def test_missing_file_and_folder(self, tmp_path):
         with pytest.raises(ConfigError, match="does not exist"):
             load("csv", path=str(tmp_path / "nowhere.csv"))
