@@ -181,5 +181,13 @@ def load_run(run_dir, which="best"):
         raise ConfigError(f"{run_dir!r} has no parameters/{which}.npz (did the run finish?)")
     config = resolve(read_yaml(config_path))
     _, data, model, _ = build(config)
-    model.load_state_dict(runs.read_arrays(params_path))
+    try:
+        arrays = runs.read_arrays(params_path)
+    except (ValueError, OSError, EOFError):
+        raise ConfigError(f"{params_path} is not an .npz file of plain arrays") from None
+    wrong = [k for k, v in model.state_dict().items() if k not in arrays or arrays[k].shape != v.shape]
+    if wrong:
+        raise ConfigError(f"{params_path} does not fit the model in {config_path}: "
+                          f"missing or misshapen {', '.join(wrong)}")
+    model.load_state_dict(arrays)
     return config, data, model
