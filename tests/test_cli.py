@@ -311,6 +311,21 @@ def test_evaluate_not_a_run(path, words):
     assert result.exit_code == 2 and words in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("path, old, new, words", [
+    ("parameters/best.npz", None, "garbage", "not an .npz file"),
+    ("config.yaml", "n_out: 16", "n_out: 8", "misshapen layers.0.W"),
+], ids=["corrupt-npz", "edited-config"])
+def test_evaluate_a_damaged_run(run_dir, tmp_path, path, old, new, words):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    damaged = copy / path
+    damaged.write_text(damaged.read_text().replace(old, new) if old else new)
+    result = nnrun("evaluate", copy)
+    assert result.exit_code == 2 and words in result.stderr and len(result.stderr.splitlines()) == 1
+
+
 class TestPredict:
     @pytest.fixture
     def test_rows(self, run_dir, tmp_path):
