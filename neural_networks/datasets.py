@@ -106,6 +106,7 @@ def _existing(path, what):
 
 
 def _is_number(text):
+    """Whether a header cell reads as a number (a header of numbers only is a row of data)."""
     try:
         float(text)
         return True

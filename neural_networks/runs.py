@@ -66,6 +66,7 @@ def write_json(path, data):
 
 
 def _finite(value):
+    """``value`` with every NaN or infinity, however deeply nested, replaced by None."""
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
