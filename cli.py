@@ -22,6 +22,10 @@ class Group(click.Group):
         except TrainingError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
+        except click.UsageError as error:  # click's own four-line form, as one line
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            click.echo(f"Error: {error.format_message()}{where}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
@@ -42,7 +46,7 @@ def main():
 def train_options(command):
     """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
     options = [
-        click.argument("config", type=click.Path(dir_okay=False)),
+        click.argument("config", type=click.Path()),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
                           "model.layers.0.n_out=32 (repeatable)."),
@@ -91,7 +95,7 @@ def train(**options):
 
 
 @main.command()
-@click.argument("run", type=click.Path(file_okay=False))
+@click.argument("run", type=click.Path())
 def evaluate(run):
     """Evaluate a finished run's best parameters on its test split.
 
@@ -110,9 +114,9 @@ def evaluate(run):
 
 
 @main.command()
-@click.argument("run", type=click.Path(file_okay=False))
-@click.argument("input_csv", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the predictions to this CSV.")
+@click.argument("run", type=click.Path())
+@click.argument("input_csv", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Write the predictions to this CSV.")
 def predict(run, input_csv, output):
     """Predict the rows of a CSV file with a finished run's best parameters.
 
@@ -123,20 +127,18 @@ def predict(run, input_csv, output):
     Example:
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
     """
-    from neural_networks.predict import predict_csv
+    from neural_networks.predict import predict_csv, write_predictions
 
     frame = predict_csv(run, input_csv)
     if output:
-        from neural_networks.runs import write_frame
-
-        write_frame(output, frame)
+        write_predictions(output, frame)
         click.echo(output)
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
 
 
 @main.command()
-@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("config", type=click.Path())
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
 @click.option("--samples", default=4, show_default=True, help="Batch size for the check.")
 def gradcheck(config, overrides, samples):

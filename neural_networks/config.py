@@ -1,6 +1,7 @@
 """The run config: its schema (every key, its default and what it allows), YAML loading with
 ``--set`` overrides, and validation into the resolved config that a run saves.
 """
+import copy
 import os
 import re
 import typing
@@ -87,11 +88,19 @@ def resolve(config, default_name="run"):
     return resolved
 
 
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads ``1e-3`` and ``1e6`` as floats (YAML 1.2; 1.1 made them strings)."""
+
+
+SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+                                 list("-+0123456789."))
+
+
 def read_yaml(path):
     """Parse a YAML file with the safe loader only (a ``!!python/...`` tag is an error, never run)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            return yaml.load(f, Loader=SafeLoader)
     except FileNotFoundError:
         raise ConfigError(f"config file {path!r} does not exist") from None
     except IsADirectoryError:
@@ -109,14 +118,18 @@ def parse_override(text):
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"--set {text!r} is not KEY=VALUE (e.g. --set optimizer.lr=0.1)")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
+        parsed = yaml.load(value, Loader=SafeLoader) if value.strip() else None
     except yaml.YAMLError:
         parsed = value
     return key.split("."), parsed
 
 
-def apply_override(config, text):
-    """Set one dotted key (list items by index) in ``config``, in place."""
+def apply_override(config, text, defaults=None):
+    """Set one dotted key (list items by index) in ``config``, in place.
+
+    A level the config leaves out is copied from ``defaults`` (the resolved config), so that
+    ``optimizer.lr=0.1`` refines the default optimizer instead of making a nameless one.
+    """
     path, value = parse_override(text)
     node = config
     for depth, part in enumerate(path):
@@ -132,9 +145,11 @@ def apply_override(config, text):
             node[part] = value
             return config
         child = node.get(part) if isinstance(node, dict) else node[part]
+        defaults = defaults.get(part) if isinstance(defaults, dict) else (
+            defaults[part] if isinstance(defaults, list) and isinstance(part, int) else None)
         if child is None:
-            child = {}
-        elif isinstance(child, str):  # a component given by name gains keys: relu -> {name: relu}
+            child = {} if defaults is None else copy.deepcopy(defaults)
+        if isinstance(child, str):  # a component given by name gains keys: relu -> {name: relu}
             child = {"name": child}
         node[part] = child
         node = child
@@ -148,6 +163,11 @@ def load_config(path, overrides=()):
         config = {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path} must hold a mapping of sections (name, data, model, ...)")
+    default_name = os.path.splitext(os.path.basename(path))[0]
+    try:
+        defaults = resolve(copy.deepcopy(config), default_name) if overrides else None
+    except ConfigError:  # the file alone is invalid: an override may mend it, else resolve() below says why
+        defaults = None
     for text in overrides:
-        apply_override(config, text)
-    return resolve(config, default_name=os.path.splitext(os.path.basename(path))[0])
+        apply_override(config, text, defaults)
+    return resolve(config, default_name)

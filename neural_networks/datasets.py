@@ -2,8 +2,10 @@
 ``neural_networks.data`` then splits, preprocesses and batches them the same way for every source.
 """
 import gzip
+import math
 import os
 import typing
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,9 +97,21 @@ class Sinewave:
 
 
 def _existing(path, what):
+    """``path`` if it is a file; a ConfigError saying what is wrong otherwise."""
     if not os.path.exists(path):
         raise ConfigError(f"{what} {path!r} does not exist", "path")
+    if os.path.isdir(path):
+        raise ConfigError(f"{what} {path!r} is a folder, not a file", "path")
     return path
+
+
+def _is_number(text):
+    """Whether a header cell reads as a number (a header of numbers only is a row of data)."""
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 Task = typing.Literal["auto", "classification", "regression"]
@@ -127,12 +141,20 @@ class CSV:
     def load(self, rng):
         import pandas as pd
 
+        if isinstance(self.target, str) and not self.header:
+            raise ConfigError(f"{self.path} has no header row, so no column names: give target as a "
+                              "column index (0 = first, -1 = last)", "target")
         try:
             frame = pd.read_csv(_existing(self.path, "CSV file"), header=0 if self.header else None,
                                 sep=self.delimiter)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
             raise ConfigError(f"cannot read CSV {self.path!r}: {str(error).splitlines()[0]}", "path")
+        if frame.empty:
+            raise ConfigError(f"{self.path} has no data rows", "path")
         columns = list(frame.columns)
+        if self.header and all(_is_number(c) for c in columns):  # e.g. seed 002's MNIST CSV
+            raise ConfigError(f"the first row of {self.path} is all numbers, so it is data, not a header row: "
+                              "set header: false", "header")
         if isinstance(self.target, str) and self.target not in columns:
             from .validation import closest
             raise ConfigError(f"no column {self.target!r} in {self.path}{closest(self.target, columns)}; "
@@ -141,6 +163,9 @@ class CSV:
             raise ConfigError(f"column index {self.target} out of range for {len(columns)} columns", "target")
         target = self.target if isinstance(self.target, str) else columns[self.target]
         features = frame.drop(columns=[target])
+        if features.shape[1] == 0:
+            raise ConfigError(f"{self.path} has no feature columns besides the target (is its delimiter "
+                              f"{self.delimiter!r}? set delimiter)", "path")
         text = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
         if text:
             raise ConfigError(f"non-numeric feature column(s) in {self.path}: {', '.join(text)}", "path")
@@ -157,15 +182,18 @@ class NPZ:
         self.path, self.task = path, task
 
     def load(self, rng):
-        try:
-            with np.load(_existing(self.path, "NPZ file"), allow_pickle=False) as arrays:
-                if "X" not in arrays or "y" not in arrays:
-                    raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(arrays.files)}",
-                                      "path")
-                X, y = arrays["X"], arrays["y"]
-        except (ValueError, OSError) as error:
-            raise ConfigError(f"cannot read NPZ {self.path!r}: {error}", "path")
-        if len(X) != len(y) or X.dtype.kind not in "iuf":
+        _existing(self.path, "NPZ file")
+        try:  # never unpickles: a pickled file or object array is refused, not run
+            arrays = np.load(self.path, allow_pickle=False)
+            with arrays:
+                X, y = (arrays[key] if key in arrays.files else None for key in ("X", "y"))
+                files = arrays.files
+        except (ValueError, OSError, EOFError, AttributeError, TypeError):
+            raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) arrays", "path") from None
+        if X is None or y is None:
+            raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(files) or 'none'}",
+                              "path")
+        if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
         return _dataset(X.astype(np.float64), y, self.task)
 
@@ -173,16 +201,19 @@ class NPZ:
 def read_idx(path):
     """An IDX file (the MNIST format, plain or gzipped) as a NumPy array."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise ConfigError(f"cannot read {path}: {error}", "path") from None
     types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types:
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types or len(raw) < 4 + 4 * raw[3]:
         raise ConfigError(f"{path} is not an IDX file", "path")
     ndim = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(types[raw[2]])
     body = raw[4 + 4 * ndim:]
-    if len(body) != int(np.prod(shape)) * dtype.itemsize:
+    if len(body) != math.prod(shape) * dtype.itemsize:
         raise ConfigError(f"{path}: size does not match its header {shape}", "path")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 
@@ -207,7 +238,7 @@ class MNIST:
 
     def load(self, rng):
         if not os.path.isdir(self.path):
-            raise ConfigError(f"MNIST folder {self.path!r} does not exist", "path")
+            raise ConfigError(f"MNIST folder {self.path!r} does not exist or is not a folder", "path")
         images, labels = [], []
         for prefix in ("train", "t10k"):
             image_file = self._find(f"{prefix}-images-idx3-ubyte")
@@ -215,11 +246,12 @@ class MNIST:
             if image_file and label_file:
                 images.append(read_idx(image_file))
                 labels.append(read_idx(label_file))
+                if images[-1].ndim < 2 or labels[-1].ndim != 1 or len(images[-1]) != len(labels[-1]):
+                    raise ConfigError(f"{image_file} holds {images[-1].shape} images but {label_file} "
+                                      f"{labels[-1].shape} labels", "path")
         if not images:
             raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {self.path!r}", "path")
         X, y = np.concatenate(images), np.concatenate(labels)
-        if len(X) != len(y):
-            raise ConfigError(f"{self.path}: {len(X)} images but {len(y)} labels", "path")
         return classification(X.reshape(len(X), -1) / 255.0, y)
 
 

@@ -20,7 +20,10 @@ def build(config):
     """(rng, data, model, optimizer) for a resolved config; the same config gives the same objects."""
     dtype = np.dtype(config["dtype"])
     rng = np.random.default_rng(config["seed"])
-    data = load_data(config["data"], rng, dtype)
+    try:
+        data = load_data(config["data"], rng, dtype)
+    except ConfigError as error:  # a missing file, a bad shape: name the key as the config spells it
+        raise error.within("data") from None
     model = NeuralNetwork.from_config(config["model"], data.n_outputs, rng)
     if not model.layers:
         raise ConfigError("the model needs at least one layer", "model.layers")
@@ -61,10 +64,12 @@ def run(config, overrides=(), progress=False, log=print):
     os.mkdir(os.path.join(run_dir, "parameters"))
     started = time.perf_counter()
     history = []
+    metrics_path = os.path.join(run_dir, "metrics.csv")
+    runs.write_frame(metrics_path, metrics_frame(history))  # the header now: a run failing in epoch 1 keeps it
 
     def on_epoch(row):
         history.append(row)
-        runs.write_frame(os.path.join(run_dir, "metrics.csv"), metrics_frame(history))
+        runs.write_frame(metrics_path, metrics_frame(history))
 
     trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
                       epochs=config["train"]["epochs"], early_stopping=config["train"]["early_stopping"],
@@ -74,7 +79,9 @@ def run(config, overrides=(), progress=False, log=print):
                "overrides": list(overrides), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "versions": versions(), "parameters": model.count_parameters()}
     try:
-        trainer.fit()
+        # overflow warnings would bury the one-line error: the trainer reports a non-finite loss itself
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            trainer.fit()
     except TrainingError as error:
         summary.update(status="diverged", error=str(error), epochs_run=len(history),
                        seconds=time.perf_counter() - started)
@@ -122,20 +129,19 @@ def finish(run_dir, config, data, model, trainer, summary):
 
 def test_metrics(data, loss, error, outputs):
     """Test loss/error, plus accuracy, per-class precision/recall and the confusion matrix for classifiers."""
+    classify = data.task == "classification"
     metrics = {"loss": loss, "error": error, "samples": len(data.test)}
-    if data.task == "classification" and len(data.test):
+    metrics.update({"accuracy": 1 - error} if classify else {"mse": error})
+    if classify and len(data.test):
         from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
         true, predicted = data.test.Y.argmax(axis=1), outputs.argmax(axis=1)
         labels = np.arange(len(data.classes))
         precision, recall, f1, support = precision_recall_fscore_support(
             true, predicted, labels=labels, zero_division=0)
-        metrics["accuracy"] = 1 - error
         metrics["per_class"] = {str(c): {"precision": p, "recall": r, "f1": f, "support": int(s)}
                                 for c, p, r, f, s in zip(data.classes, precision, recall, f1, support)}
         metrics["confusion_matrix"] = confusion_matrix(true, predicted, labels=labels).tolist()
-    else:
-        metrics["mse"] = error
     return metrics
 
 
@@ -175,5 +181,13 @@ def load_run(run_dir, which="best"):
         raise ConfigError(f"{run_dir!r} has no parameters/{which}.npz (did the run finish?)")
     config = resolve(read_yaml(config_path))
     _, data, model, _ = build(config)
-    model.load_state_dict(runs.read_arrays(params_path))
+    try:
+        arrays = runs.read_arrays(params_path)
+    except (ValueError, OSError, EOFError):
+        raise ConfigError(f"{params_path} is not an .npz file of plain arrays") from None
+    wrong = [k for k, v in model.state_dict().items() if k not in arrays or arrays[k].shape != v.shape]
+    if wrong:
+        raise ConfigError(f"{params_path} does not fit the model in {config_path}: "
+                          f"missing or misshapen {', '.join(wrong)}")
+    model.load_state_dict(arrays)
     return config, data, model

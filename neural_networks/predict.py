@@ -16,10 +16,10 @@ def read_features(path, n_features, drop=None):
         frame = pd.read_csv(path, header=None)
     except FileNotFoundError:
         raise ConfigError(f"input file {path!r} does not exist") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
         raise ConfigError(f"cannot read CSV {path!r}: {str(error).splitlines()[0]}") from None
-    first = pd.to_numeric(frame.iloc[0], errors="coerce")
-    if first.isna().any():  # a header row
+    first = frame.iloc[0]
+    if (pd.to_numeric(first, errors="coerce").isna() & first.notna()).any():  # text, not blanks: a header row
         frame.columns = [str(c) for c in frame.iloc[0]]
         frame = frame.iloc[1:]
         if isinstance(drop, str) and drop in frame.columns:
@@ -28,6 +28,8 @@ def read_features(path, n_features, drop=None):
     bad = [str(c) for c in values.columns if values[c].isna().any()]
     if bad:
         raise ConfigError(f"{path}: non-numeric or missing values in column(s) {', '.join(bad)}")
+    if values.empty:
+        raise ConfigError(f"{path} has no rows to predict")
     if values.shape[1] != n_features:
         raise ConfigError(f"{path} has {values.shape[1]} feature columns; the model takes {n_features}")
     return values.to_numpy(dtype=np.float64)
@@ -45,3 +47,13 @@ def predict_csv(run_dir, path):
     return pd.DataFrame({"row": np.arange(len(X)),
                          **{f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j]
                             for j in range(outputs.shape[1])}})
+
+
+def write_predictions(path, frame):
+    """Save the predictions as CSV (atomically); a path that cannot be written is the user's to fix."""
+    from .runs import write_frame
+
+    try:
+        write_frame(path, frame)
+    except OSError as error:
+        raise ConfigError(f"cannot write {path!r}: {error.strerror or error}") from None

@@ -1,5 +1,6 @@
 """The run folder: created race-free, never overwritten, every file written atomically."""
 import json
+import math
 import os
 import tempfile
 
@@ -34,6 +35,7 @@ def atomic_write(path, write, mode="w"):
     folder = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         with os.fdopen(fd, mode) as f:
             write(f)
         os.replace(tmp, path)
@@ -41,6 +43,13 @@ def atomic_write(path, write, mode="w"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask():
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path, text):
@@ -52,12 +61,24 @@ def write_yaml(path, data):
 
 
 def write_json(path, data):
-    write_text(path, json.dumps(data, indent=2, default=_plain) + "\n")
+    """Standard JSON: NaN and infinities (e.g. the loss of an empty test split) become null."""
+    write_text(path, json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False) + "\n")
+
+
+def _finite(value):
+    """``value`` with every NaN or infinity, however deeply nested, replaced by None."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
-    return value.item() if isinstance(value, np.generic) else np.asarray(value).tolist()
+    return _finite(value.item() if isinstance(value, np.generic) else np.asarray(value).tolist())
 
 
 def write_arrays(path, arrays):
