@@ -95,9 +95,9 @@ def _draw_units(plt, model, rows, loss):
                    edgecolors="#305080", zorder=3)
         label = "input" if i == 0 else _label(row).replace("\n", ", ")
         ax.text(-widest / 2 - 0.6, -i, f"{label}\n{shape_text(row.shape)}", ha="right", va="center", fontsize=8)
-    if loss:
-        ax.text(0, -len(rows) + 0.45, f"→ {loss} loss", ha="center", va="center", fontsize=8)
+    ax.text(0, -len(rows) + 0.45, (f"→ {loss} loss\n" if loss else "") + "weights: blue > 0, red < 0, width ~ |w|",
+            ha="center", va="center", fontsize=8)
     ax.set_xlim(-widest / 2 - 0.6, widest / 2 + 0.2)
-    ax.set_ylim(-len(rows) + 0.3, 0.6)
+    ax.set_ylim(-len(rows) + 0.2, 0.6)
     ax.axis("off")
     return fig

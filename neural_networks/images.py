@@ -57,12 +57,17 @@ class PixelScale:
         """Measured on (up to ``samples``) raw training images."""
         images = raw_images(data, data.train.X[:samples], shape)
         low, high = float(images.min()), float(images.max())
-        border = np.concatenate([images[:, [0, -1]].ravel(), images[:, :, [0, -1]].ravel()])
-        return cls(low, high, (border.mean() - low) < (high - low) / 2)
+        return cls(low, high, (border_means(images).mean() - low) < (high - low) / 2)
 
     def unit(self, images):
         """Raw pixels -> [0, 1] (for display)."""
         return np.clip((images - self.low) / max(self.high - self.low, 1e-12), 0, 1)
+
+
+def border_means(images):
+    """The mean of each image's outer rows and columns: its background, if the subject is centred."""
+    n = len(images)
+    return np.concatenate([images[:, [0, -1]].reshape(n, -1), images[:, :, [0, -1]].reshape(n, -1)], axis=1).mean(1)
 
 
 def raw_images(data, X, shape):
@@ -71,8 +76,8 @@ def raw_images(data, X, shape):
     return (flat * data.scale + data.shift).reshape((len(X),) + tuple(shape))
 
 
-def read_image(path, shape):
-    """(the image as read, as RGB or L; its (rows, cols, channels) array in [0, 1] fitted to ``shape``)."""
+def read_image(path, shape, thumbnail=256):
+    """(a thumbnail of the image as read, RGB or L; its (rows, cols, channels) array in [0, 1] fitted to ``shape``)."""
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
@@ -89,6 +94,7 @@ def read_image(path, shape):
     except (UnidentifiedImageError, OSError) as error:
         raise ConfigError(f"cannot read image {path!r}: {error}") from None
     fitted = ImageOps.fit(image, (cols, rows), method=Image.Resampling.BOX)
+    image.thumbnail((thumbnail, thumbnail))
     return image, np.asarray(fitted, dtype=np.float64).reshape(shape) / 255.0
 
 
@@ -105,9 +111,7 @@ def to_raw(pixels, scale, invert="auto"):
     elif invert == "never" or pixels.shape[-1] != 1:
         flip = np.zeros(len(pixels), dtype=bool)
     else:
-        border = np.concatenate([pixels[:, [0, -1]].reshape(len(pixels), -1),
-                                 pixels[:, :, [0, -1]].reshape(len(pixels), -1)], axis=1).mean(axis=1)
-        flip = (border > 0.5) == scale.dark_background
+        flip = (border_means(pixels) > 0.5) == scale.dark_background
     pixels = np.where(flip[:, None, None, None], 1 - pixels, pixels)
     return scale.low + pixels * (scale.high - scale.low), flip
 
@@ -168,6 +172,8 @@ def misclassified(config, data, model, run_dir, limit=48):
     shape = require_image_shape(config, data, run_dir, "--errors")
     if data.task != "classification":
         raise ConfigError(f"--errors is for classification runs; {run_dir} is a regression")
+    if len(data.test) == 0:
+        raise ConfigError(f"--errors draws test samples; {run_dir} has none (data.test_split is 0)")
     outputs = model.predict(data.test.X)
     true, predicted = data.test.Y.argmax(axis=1), outputs.argmax(axis=1)
     wrong = np.flatnonzero(true != predicted)
