@@ -117,7 +117,7 @@ def evaluate(run, errors):
         click.echo(f"{split:5s}  loss {loss:.4g}  {score}  ({len(getattr(data, split))} samples)")
     if errors:
         shown = f"the first {len(images)} of " if len(images) < wrong else ""
-        plot_image_grid(images, titles, errors, f"{os.path.basename(os.path.normpath(run))}: {shown}{wrong} "
+        plot_image_grid(images, titles, errors, f"{run_name(run)}: {shown}{wrong} "
                         f"misclassified of {tested} test samples", columns=6)
         click.echo(f"{wrong} of {tested} test samples misclassified: {errors}")
 
@@ -166,6 +166,11 @@ def predict(run, inputs, output, show, invert):
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
 
 
+def run_name(run):
+    """A run folder's name, for figure titles."""
+    return os.path.basename(os.path.normpath(run))
+
+
 def predict_image_files(run, inputs, output, show, invert):
     """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
     from neural_networks.images import plot_image_grid, predict_images, prediction_titles
@@ -175,8 +180,7 @@ def predict_image_files(run, inputs, output, show, invert):
     table = frame[[c for c in frame.columns if not c.startswith("p_")]]
     click.echo("\n".join(format_table(list(table.columns), table.values.tolist())))
     if show:
-        plot_image_grid(originals, prediction_titles(frame), show, os.path.basename(os.path.normpath(run)),
-                        insets=views)
+        plot_image_grid(originals, prediction_titles(frame), show, run_name(run), insets=views)
         click.echo(f"images with their predictions: {show}")
     if output:
         from neural_networks.runs import write_frame
@@ -200,12 +204,15 @@ def summary(config_or_run, overrides, plot):
       nnrun summary experiments/iris --plot iris.png
     """
     from neural_networks.config import load_config
-    from neural_networks.experiment import build
+    from neural_networks.experiment import build, load_run
     from neural_networks.summary import format_summary
 
-    path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
-    resolved = load_config(path, overrides)
-    _, data, model, _ = build(resolved)
+    if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
+        resolved, data, model = load_run(config_or_run)  # a finished run: its diagram shows the trained weights
+    else:
+        path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
+        resolved = load_config(path, overrides)
+        _, data, model, _ = build(resolved)
     click.echo(format_summary(resolved, data, model))
     if plot:
         from neural_networks.diagram import plot_architecture

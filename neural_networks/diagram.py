@@ -31,8 +31,8 @@ def plot_architecture(model, input_shape, path, title="", dtype=np.float32):
 
 
 def _label(row):
-    """The operation's text: kind, activation, parameter count."""
-    text = row.kind + (f"\n{row.activation}" if row.activation else "")
+    """The operation's text: kind, its arguments, activation, parameter count."""
+    text = row.kind.replace("(", "\n(", 1) + (f"\n{row.activation}" if row.activation else "")
     return text + (f"\n{row.parameters:,} parameters" if row.parameters else "")
 
 

@@ -99,6 +99,8 @@ def test_summary_command_prints_the_table_and_draws_the_graph(digits_run, tmp_pa
     assert "loss: cross_entropy" in lines and any(line.startswith("optimizer: sgd(lr=0.1") for line in lines)
     assert any(line.startswith("initializer: xavier_uniform (layers.1, layers.3)") for line in lines)
     assert is_png(plot)
+    config = invoke("summary", "configs/iris.yaml", "--set", "model.layers.0.n_out=8")
+    assert "total parameters: 67" in config.stdout.splitlines()     # (4 * 8 + 8) + (8 * 3 + 3)
     assert invoke("summary", tmp_path / "missing.yaml").exit_code == 2
 
 
