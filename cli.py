@@ -195,8 +195,10 @@ def predict_image_files(run, inputs, output, show, invert):
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
               help="Also draw the network as a graph, data flowing top to bottom.")
 def summary(config_or_run, overrides, plot):
-    """Show the model a config (or a run folder's config) builds: one row per layer with its
-    output shape and parameter count, then the initializers, loss and optimizer.
+    """Show a model's layers, output shapes and parameter counts (and draw it with --plot).
+
+    CONFIG_OR_RUN is a YAML config or a run folder (whose trained weights the diagram then
+    shows). The table has one row per layer, then the initializers, loss and optimizer.
 
     \b
     Example:
