@@ -69,7 +69,7 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet):
     overrides = list(overrides) + extra
     resolved = load_config(config, overrides)
     progress = not quiet and sys.stderr.isatty()
-    run_dir, summary = run(resolved, overrides, progress=progress, log=None if quiet else click.echo)
+    run_dir, summary = run(resolved, overrides, progress=progress, describe=None if quiet else click.echo)
     if not quiet:
         test = summary["test"]
         score = (f"test accuracy {test['accuracy']:.4f}" if "accuracy" in test

@@ -52,17 +52,17 @@ def versions():
     return {"nnrun": __version__, "numpy": numpy.__version__, "python": platform.python_version()}
 
 
-def run(config, overrides=(), progress=False, log=print):
+def run(config, overrides=(), progress=False, log=print, describe=None):
     """Train the resolved ``config``; return (run folder, summary). Files appear as training goes.
 
-    ``log`` (``print`` by default, None for silence) receives the model's summary table before training.
+    ``describe`` (e.g. ``print``), if given, receives the model's summary table before training.
     """
     check_name(config["name"])
     rng, data, model, optimizer = build(config)
-    if log:
+    if describe:
         from .summary import format_summary
 
-        log(format_summary(config, data, model))
+        describe(format_summary(config, data, model))
     run_dir = runs.create_run_dir(config["log"]["save_dir"], config["name"])
     runs.write_yaml(os.path.join(run_dir, "config.yaml"), config)
     os.mkdir(os.path.join(run_dir, "parameters"))

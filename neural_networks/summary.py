@@ -22,7 +22,7 @@ def spec_text(spec, skip=("name",)):
     """``{name: sgd, lr: 0.1, nesterov: false}`` -> ``sgd(lr=0.1, nesterov=False)``; None values left out."""
     if not isinstance(spec, dict):
         return str(spec)
-    args = ", ".join(f"{k}={spec_text(v, ('name',))}" for k, v in spec.items() if k not in skip and v is not None)
+    args = ", ".join(f"{k}={spec_text(v)}" for k, v in spec.items() if k not in skip and v is not None)
     return f"{spec['name']}({args})" if args else str(spec["name"])
 
 
@@ -77,8 +77,8 @@ def format_summary(config, data, model):
     classes = f", {len(data.classes)} classes" if data.task == "classification" else ", regression"
     total = sum(r.parameters for r in rows)
     buffers = sum(r.buffers for r in rows)
-    text = [f"model {config['name']!r}: data {config['data']['name']} ({len(data.train)} train / "
-            f"{len(data.val)} validation / {len(data.test)} test samples{classes}), {config['dtype']}",
+    text = [f"model {config['name']!r}: data {config['data']['name']} ({len(data.train):,} train / "
+            f"{len(data.val):,} validation / {len(data.test):,} test samples{classes}), {config['dtype']}",
             *format_table(header, lines),
             f"total parameters: {total:,}" + (f" (+ {buffers:,} saved buffer values)" if buffers else ""),
             f"initializer: {initializer_text(rows)}",

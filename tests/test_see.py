@@ -52,13 +52,13 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     config = resolve({**copy.deepcopy(DIGITS_MLP), "log": {"save_dir": str(tmp_path_factory.mktemp("runs"))}})
-    return run(config, log=None)[0]
+    return run(config)[0]
 
 
 @pytest.fixture(scope="module")
 def iris_run(tmp_path_factory):
     config = resolve({**copy.deepcopy(SMALL_IRIS), "log": {"save_dir": str(tmp_path_factory.mktemp("runs"))}})
-    return run(config, log=None)[0]
+    return run(config)[0]
 
 
 def test_mlp_shapes_and_parameter_counts_match_hand_counts():
