@@ -195,3 +195,30 @@ def test_image_commands_on_a_non_image_run_fail_with_one_line(iris_run, tmp_path
         assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
     assert "needs a model trained on images" in invoke("predict", iris_run, tmp_path / "x.png").stderr
     assert not os.path.exists(tmp_path / "e.png")
+
+
+def test_colour_images_keep_their_channels_in_order(tmp_path):
+    """An RGB model (data.shape [4, 4, 3]): PNGs of its samples predict as the same samples in a CSV."""
+    from PIL import Image
+
+    from neural_networks.images import predict_images
+    from neural_networks.predict import predict_csv
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(150, 4, 4, 3)).astype(np.float64)
+    X[:, 0, 0] = [0, 255, 0]                               # the full 0..255 range in every image
+    np.savez(tmp_path / "colours.npz", X=X, y=X.mean(axis=(1, 2)).argmax(axis=1))
+    config = {"name": "colours", "data": {"name": "npz", "path": str(tmp_path / "colours.npz"), "shape": [4, 4, 3]},
+              "model": {"layers": [{"name": "flatten"}, {"name": "fully_connected", "activation": "softmax"}]},
+              "train": {"epochs": 3}, "log": {"save_dir": str(tmp_path), "plot": False}}
+    run_dir = run(resolve(config))[0]
+    np.savetxt(tmp_path / "samples.csv", X[:12].reshape(12, -1), delimiter=",", fmt="%g")
+    paths = []
+    for i, x in enumerate(X[:12]):
+        paths.append(str(tmp_path / f"{i:02d}.png"))
+        Image.fromarray(x.astype(np.uint8), "RGB").save(paths[-1])
+    frame = predict_images(run_dir, paths)[0]
+    expected = predict_csv(run_dir, tmp_path / "samples.csv")
+    assert frame["prediction"].tolist() == expected["prediction"].tolist()
+    assert np.allclose(frame.filter(like="p_"), expected.filter(like="p_"), atol=1e-6)
+    assert not frame["inverted"].any()
