@@ -193,7 +193,8 @@ def plot_image_grid(images, titles, path, title="", insets=None, columns=4):
 
     plt = pyplot()
     rows = max(1, -(-len(images) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.5 * rows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.5 * rows), squeeze=False, layout="constrained",
+                             subplot_kw={"xticks": [], "yticks": []})  # no ticks to lay out: twice as fast
     for ax in axes.ravel():
         ax.axis("off")
     for i, (image, label) in enumerate(zip(images, titles)):

@@ -51,13 +51,13 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
-    config = resolve({**copy.deepcopy(DIGITS_MLP), "log": {"save_dir": str(tmp_path_factory.mktemp("runs"))}})
+    config = resolve({**copy.deepcopy(DIGITS_MLP), "log": {"save_dir": str(tmp_path_factory.mktemp("runs")), "plot": False}})
     return run(config)[0]
 
 
 @pytest.fixture(scope="module")
 def iris_run(tmp_path_factory):
-    config = resolve({**copy.deepcopy(SMALL_IRIS), "log": {"save_dir": str(tmp_path_factory.mktemp("runs"))}})
+    config = resolve({**copy.deepcopy(SMALL_IRIS), "log": {"save_dir": str(tmp_path_factory.mktemp("runs")), "plot": False}})
     return run(config)[0]
 
 
