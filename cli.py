@@ -131,15 +131,19 @@ def evaluate(run, errors):
 @click.option("--invert", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Images: invert grayscale pixels; auto does when the image's background is light and the "
                    "training images' dark (ink on paper vs. digits/MNIST), or the reverse.")
-def predict(run, inputs, output, show, invert):
+@click.option("--as-is", "tidy", flag_value=False, default=True,
+              help="Images: do not tidy grayscale photos (by default their grey paper becomes clean "
+                   "background, their ink full ink, and the ink is framed as in the training images).")
+def predict(run, inputs, output, show, invert, tidy):
     """Predict the rows of a CSV file, or image files, with a finished run's best parameters.
 
     The CSV holds one sample per row with the same feature columns as the training data
     (a header row is optional; a target column with the config's name is ignored).
     Image files (PNG, JPEG, ...; a folder stands for the images in it) need a model trained on
-    images (digits, MNIST, or data.shape [rows, cols, 1 or 3]): each is centre-cropped and resized
-    to the training images, taken as grayscale or RGB and scaled like the training pixels; its
-    predicted class and top-3 probabilities are printed. Images need Pillow (nnrun[images]).
+    images (digits, MNIST, or data.shape [rows, cols, 1 or 3]): each is taken as grayscale or RGB,
+    centre-cropped and resized to the training images and scaled like their pixels (grayscale
+    photos are also tidied: see --invert and --as-is); its predicted class and top-3 probabilities
+    are printed. Images need Pillow (nnrun[images]).
 
     \b
     Example:
@@ -149,7 +153,7 @@ def predict(run, inputs, output, show, invert):
     from neural_networks.images import is_image_file
 
     if all(is_image_file(path) or os.path.isdir(path) for path in inputs):
-        return predict_image_files(run, inputs, output, show, invert)
+        return predict_image_files(run, inputs, output, show, invert, tidy)
     if len(inputs) > 1 or show:
         raise ConfigError("give one CSV file, or image files (.png, .jpg, ...) and folders of them; "
                           f"got {' '.join(inputs)}" + (" with --show" if show else ""))
@@ -171,12 +175,12 @@ def run_name(run):
     return os.path.basename(os.path.normpath(run))
 
 
-def predict_image_files(run, inputs, output, show, invert):
+def predict_image_files(run, inputs, output, show, invert, tidy):
     """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
     from neural_networks.images import plot_image_grid, predict_images, prediction_titles
     from neural_networks.summary import format_table
 
-    frame, originals, views = predict_images(run, inputs, invert)
+    frame, originals, views = predict_images(run, inputs, invert, tidy)
     table = frame[[c for c in frame.columns if not c.startswith("p_")]]
     click.echo("\n".join(format_table(list(table.columns), table.values.tolist())))
     if show:

@@ -1,10 +1,13 @@
 """Image files in, pictures out: a user's photos as a run's inputs, and grids of images with labels.
 
-A photo is fitted to the training images' size (centre crop, area-averaged resize), taken as
-grayscale or RGB, scaled from [0, 1] to the training pixels' range (digits 0..16, MNIST 0..1) and
-then preprocessed exactly as in training. Grayscale photos of dark ink on white paper are inverted
-when the training images have a dark background (as digits and MNIST do). Needs Pillow
-(``pip install nnrun[images]``).
+Each image is taken as grayscale or RGB and cut to the training images' aspect ratio around its
+centre, area-averaged to their size and scaled from [0, 1] to the training pixels' range (digits
+0..16, MNIST 0..1) before the training preprocessing. A grayscale image of dark ink on light paper
+is inverted when the training images have a dark background (digits and MNIST do). A grayscale
+*photo* (its paper is not a clean background) is also tidied like the training images: levels
+stretched (grey paper -> background, strongest ink -> full ink) and the window put around the ink,
+which then spans as much of the frame as the ink of a typical training image does.
+Needs Pillow (``pip install nnrun[images]``).
 """
 import os
 from dataclasses import dataclass
@@ -17,6 +20,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".
 # Data sources whose flat samples are known images: (rows, cols, channels).
 KNOWN_IMAGES = {"digits": (8, 8, 1), "mnist": (28, 28, 1)}
 INVERT = ("auto", "always", "never")
+DULL = 0.02  # a background (10th percentile of the ink) above this is a photo's grey paper
+INK = 0.2    # a pixel with at least this share of full ink is part of the subject's bounding box
 
 
 def is_image_file(path):
@@ -46,18 +51,23 @@ def require_image_shape(config, data, run_dir, what):
 
 @dataclass
 class PixelScale:
-    """The training images' raw pixel range and whether their background (border) is dark."""
+    """What the training images look like: raw pixel range, background polarity, share of the frame
+    their ink's bounding box spans (median over images)."""
 
     low: float
     high: float
     dark_background: bool
+    extent: float
 
     @classmethod
     def of(cls, data, shape, samples=1000):
         """Measured on (up to ``samples``) raw training images."""
         images = raw_images(data, data.train.X[:samples], shape)
         low, high = float(images.min()), float(images.max())
-        return cls(low, high, (border_means(images).mean() - low) < (high - low) / 2)
+        unit = (images - low) / max(high - low, 1e-12)
+        dark = bool(border_means(unit).mean() < 0.5)
+        extents = ink_extents((unit if dark else 1 - unit) > INK)
+        return cls(low, high, dark, float(np.nanmedian(extents)) if np.isfinite(extents).any() else 1.0)
 
     def unit(self, images):
         """Raw pixels -> [0, 1] (for display)."""
@@ -70,19 +80,32 @@ def border_means(images):
     return np.concatenate([images[:, [0, -1]].reshape(n, -1), images[:, :, [0, -1]].reshape(n, -1)], axis=1).mean(1)
 
 
+def ink_bounds(mask):
+    """(top, bottom, left, right) rows/columns (bottom, right exclusive) of the ink in masks (n, rows, cols)."""
+    rows, cols = mask.any(axis=2), mask.any(axis=1)
+    return (rows.argmax(1), rows.shape[1] - rows[:, ::-1].argmax(1), cols.argmax(1), cols.shape[1] - cols[:, ::-1].argmax(1))
+
+
+def ink_extents(mask):
+    """The share of the frame spanned by each ink mask's (n, rows, cols, channels) bounding box (NaN if empty)."""
+    mask = mask.any(axis=3)
+    top, bottom, left, right = ink_bounds(mask)
+    extent = np.maximum((bottom - top) / mask.shape[1], (right - left) / mask.shape[2])
+    return np.where(mask.any(axis=(1, 2)), extent, np.nan)
+
+
 def raw_images(data, X, shape):
     """Preprocessed samples -> raw pixel values (undoing X' = (X - shift) / scale), as (n, *shape)."""
     flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     return (flat * data.scale + data.shift).reshape((len(X),) + tuple(shape))
 
 
-def read_image(path, shape, thumbnail=256):
-    """(a thumbnail of the image as read, RGB or L; its (rows, cols, channels) array in [0, 1] fitted to ``shape``)."""
+def read_image(path, channels, thumbnail=256):
+    """(a thumbnail of the image for display, its full (height, width, channels) float32 array in [0, 1])."""
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise ConfigError("reading images needs Pillow: pip install 'nnrun[images]'") from None
-    rows, cols, channels = shape
     try:
         with Image.open(path) as opened:
             image = ImageOps.exif_transpose(opened)
@@ -93,27 +116,65 @@ def read_image(path, shape, thumbnail=256):
         raise ConfigError(f"image file {path!r} does not exist") from None
     except (UnidentifiedImageError, OSError) as error:
         raise ConfigError(f"cannot read image {path!r}: {error}") from None
-    fitted = ImageOps.fit(image, (cols, rows), method=Image.Resampling.BOX)
+    array = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, channels) / 255
     image.thumbnail((thumbnail, thumbnail))
-    return image, np.asarray(fitted, dtype=np.float64).reshape(shape) / 255.0
+    return image, array
 
 
-def to_raw(pixels, scale, invert="auto"):
-    """Images in [0, 1] (n, rows, cols, channels) -> the training data's raw pixel values.
+def resample(array, box, rows, cols):
+    """The window ``box`` (left, top, right, bottom; 0 beyond the edges) of ``array`` (height, width,
+    channels), area-averaged to (rows, cols, channels)."""
+    from PIL import Image
 
-    ``auto`` inverts a grayscale image whose border is light when the training border is dark (and
-    the reverse), so that ink on paper matches the training images; colour images are never inverted.
+    left, top, right, bottom = box
+    pad = int(np.ceil(max(0, -left, -top, right - array.shape[1], bottom - array.shape[0])))
+    array = np.pad(array, ((pad, pad), (pad, pad), (0, 0)))
+    box = (left + pad, top + pad, right + pad, bottom + pad)
+    return np.stack([np.asarray(Image.fromarray(array[..., k], "F").resize((cols, rows), Image.Resampling.BOX, box=box))
+                     for k in range(array.shape[2])], axis=-1)
+
+
+def centre_window(height, width, rows, cols):
+    """The largest window of the output's aspect ratio around the image's centre."""
+    scale = min(height / rows, width / cols)
+    return ((width - cols * scale) / 2, (height - rows * scale) / 2,
+            (width + cols * scale) / 2, (height + rows * scale) / 2)
+
+
+def ink_window(ink, rows, cols, extent):
+    """A window of the output's aspect ratio around the ink (> INK), which spans ``extent`` of it."""
+    top, bottom, left, right = (int(b[0]) for b in ink_bounds(ink[None, ..., 0] > INK))
+    scale = max((bottom - top) / rows, (right - left) / cols) / extent
+    y, x = (top + bottom) / 2, (left + right) / 2
+    return x - cols * scale / 2, y - rows * scale / 2, x + cols * scale / 2, y + rows * scale / 2
+
+
+def model_view(array, shape, scale, invert="auto", tidy=True):
+    """An image (height, width, channels) in [0, 1] -> (the model's view in [0, 1] at ``shape``,
+    inverted?, tidied?).
+
+    ``invert``: ``auto`` inverts a grayscale image whose border is light when the training images'
+    is dark, or the reverse; colour images only with ``always``. ``tidy``: a grayscale photo's levels
+    are stretched, ink' = clip((ink - floor) / (max - floor), 0, 1) with floor its 10th percentile,
+    and the window is put around the ink.
     """
     if invert not in INVERT:
         raise ConfigError(f"invert {invert!r}: allowed {', '.join(INVERT)}")
-    if invert == "always":
-        flip = np.ones(len(pixels), dtype=bool)
-    elif invert == "never" or pixels.shape[-1] != 1:
-        flip = np.zeros(len(pixels), dtype=bool)
+    rows, cols, channels = shape
+    grey = channels == 1
+    flip = invert == "always" or (invert == "auto" and grey and
+                                  (border_means(array[None])[0] > 0.5) == scale.dark_background)
+    array = 1 - array if flip else array
+    ink = array if scale.dark_background else 1 - array
+    floor, top = np.percentile(ink, 10), ink.max()
+    tidied = tidy and grey and floor > DULL and top > floor
+    if tidied:
+        ink = np.clip((ink - floor) / (top - floor), 0, 1)
+        window = ink_window(ink, rows, cols, scale.extent)
     else:
-        flip = (border_means(pixels) > 0.5) == scale.dark_background
-    pixels = np.where(flip[:, None, None, None], 1 - pixels, pixels)
-    return scale.low + pixels * (scale.high - scale.low), flip
+        window = centre_window(*array.shape[:2], rows, cols)
+    view = resample(ink, window, rows, cols)  # in ink space, where beyond the edges (0) is background
+    return (view if scale.dark_background else 1 - view), flip, tidied
 
 
 def image_paths(inputs):
@@ -129,8 +190,11 @@ def image_paths(inputs):
     return paths
 
 
-def predict_images(run_dir, inputs, invert="auto"):
-    """(frame of file, prediction, top-3 and probabilities; images as read; the model's views in [0, 1])."""
+def predict_images(run_dir, inputs, invert="auto", tidy=True):
+    """(frame of file, prediction, top-3 and probabilities; images as read; the model's views in [0, 1]).
+
+    ``invert`` and ``tidy``: see :func:`model_view`.
+    """
     import pandas as pd
 
     from .experiment import load_run
@@ -138,17 +202,20 @@ def predict_images(run_dir, inputs, invert="auto"):
 
     config, data, model = load_run(run_dir)
     shape = require_image_shape(config, data, run_dir, "predicting image files")
-    paths = image_paths(inputs)
-    originals, pixels = zip(*(read_image(path, shape) for path in paths))
     scale = PixelScale.of(data, shape)
-    raw, flipped = to_raw(np.stack(pixels), scale, invert)
+    paths, originals, prepared = image_paths(inputs), [], []
+    for path in paths:  # one full-size image in memory at a time
+        original, array = read_image(path, shape[2])
+        originals.append(original)
+        prepared.append(model_view(array, shape, scale, invert, tidy))
+    views, flipped, tidied = (np.array(values) for values in zip(*prepared))
+    raw = scale.low + views.astype(np.float64) * (scale.high - scale.low)
     outputs = model.predict(data.transform(raw.reshape(len(raw), -1), np.dtype(config["dtype"])))
     columns = output_columns(outputs, data)
-    frame = pd.DataFrame({"file": paths, **columns})
-    if data.task == "classification":
-        frame.insert(2, "top3", top_classes(outputs, data.classes))
-        frame.insert(3, "inverted", flipped)
-    return frame, list(originals), scale.unit(raw)
+    probabilities = {k: columns.pop(k) for k in list(columns) if k.startswith("p_")}
+    top3 = {"top3": top_classes(outputs, data.classes)} if probabilities else {}
+    frame = pd.DataFrame({"file": paths, **columns, **top3, "inverted": flipped, "tidied": tidied, **probabilities})
+    return frame, originals, views
 
 
 def top_classes(outputs, classes, k=3):

@@ -124,16 +124,19 @@ def test_train_prints_the_summary_first_and_the_run_folder_last(run_cli, tmp_pat
 
 
 def write_digit_images(folder, raw, names):
-    """Each raw digit (0..16) as an 8x8 PNG like the data (light ink on black) and as a 32x32
-    'photo' of dark ink on light paper."""
+    """Each raw digit (0..16) as an 8x8 PNG like the data (light ink on black), as a 32x32 scan of
+    dark ink on white paper, and as a 'photo': 6x larger, off-centre on a wide sheet of grey paper."""
     from PIL import Image
 
-    os.makedirs(folder / "data")
-    os.makedirs(folder / "paper")
+    for kind in ("data", "paper", "photo"):
+        os.makedirs(folder / kind)
     for name, x in zip(names, raw):
         ink = np.round(x.reshape(8, 8) * 255 / 16).astype(np.uint8)
         Image.fromarray(ink).save(folder / "data" / f"{name}.png")
         Image.fromarray(np.kron(255 - ink, np.ones((4, 4), dtype=np.uint8))).save(folder / "paper" / f"{name}.png")
+        photo = np.full((118, 158), 220.0)
+        photo[30:78, 40:88] = 220 - np.kron(x.reshape(8, 8), np.ones((6, 6))) * 180 / 16
+        Image.fromarray(photo.astype(np.uint8)).save(folder / "photo" / f"{name}.jpg")
 
 
 def test_predicting_digit_pngs_gives_the_classes_of_the_same_samples_as_csv(digits_run, tmp_path):
@@ -154,9 +157,14 @@ def test_predicting_digit_pngs_gives_the_classes_of_the_same_samples_as_csv(digi
         frame, originals, views = predict_images(digits_run, [str(tmp_path / folder)])
         assert [os.path.basename(f) for f in frame["file"]] == [f"{n}.png" for n in names]
         assert frame["prediction"].tolist() == expected
-        assert frame["inverted"].tolist() == [inverted] * len(rows)
+        assert frame["inverted"].tolist() == [inverted] * len(rows) and not frame["tidied"].any()
         assert [t.split(" ")[0] for t in frame["top3"]] == expected
         assert views.shape == (len(rows), 8, 8, 1) and 0 <= views.min() and views.max() <= 1
+    # Photos lose detail (JPEG, resampling) but, tidied, mostly keep their class; as they are, they don't.
+    tidied = predict_images(digits_run, [str(tmp_path / "photo")])[0]
+    as_is = predict_images(digits_run, [str(tmp_path / "photo")], tidy=False)[0]
+    assert tidied["tidied"].all() and tidied["inverted"].all() and not as_is["tidied"].any()
+    assert np.mean(tidied["prediction"] == expected) >= 0.7 > 0.3 >= np.mean(as_is["prediction"] == expected)
 
 
 def test_predict_command_on_images_prints_writes_and_shows(digits_run, tmp_path):
@@ -170,7 +178,7 @@ def test_predict_command_on_images_prints_writes_and_shows(digits_run, tmp_path)
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.stdout.splitlines()[2:5]] == [str(p) for p in images]
     out = pd.read_csv(tmp_path / "out.csv")
-    assert list(out.columns[:4]) == ["file", "prediction", "top3", "inverted"]
+    assert list(out.columns[:5]) == ["file", "prediction", "top3", "inverted", "tidied"]
     assert np.allclose(out[[f"p_{k}" for k in range(10)]].sum(axis=1), 1, atol=1e-5)
     assert is_png(tmp_path / "grid.png")
     (tmp_path / "broken.png").write_bytes(b"not an image")
