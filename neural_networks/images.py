@@ -83,7 +83,8 @@ def border_means(images):
 def ink_bounds(mask):
     """(top, bottom, left, right) rows/columns (bottom, right exclusive) of the ink in masks (n, rows, cols)."""
     rows, cols = mask.any(axis=2), mask.any(axis=1)
-    return (rows.argmax(1), rows.shape[1] - rows[:, ::-1].argmax(1), cols.argmax(1), cols.shape[1] - cols[:, ::-1].argmax(1))
+    return (rows.argmax(1), rows.shape[1] - rows[:, ::-1].argmax(1),
+            cols.argmax(1), cols.shape[1] - cols[:, ::-1].argmax(1))
 
 
 def ink_extents(mask):
@@ -130,8 +131,8 @@ def resample(array, box, rows, cols):
     pad = int(np.ceil(max(0, -left, -top, right - array.shape[1], bottom - array.shape[0])))
     array = np.pad(array, ((pad, pad), (pad, pad), (0, 0)))
     box = (left + pad, top + pad, right + pad, bottom + pad)
-    return np.stack([np.asarray(Image.fromarray(array[..., k], "F").resize((cols, rows), Image.Resampling.BOX, box=box))
-                     for k in range(array.shape[2])], axis=-1)
+    channels = [Image.fromarray(array[..., k], "F") for k in range(array.shape[2])]
+    return np.stack([np.asarray(c.resize((cols, rows), Image.Resampling.BOX, box=box)) for c in channels], axis=-1)
 
 
 def centre_window(height, width, rows, cols):
@@ -166,8 +167,8 @@ def model_view(array, shape, scale, invert="auto", tidy=True):
                                   (border_means(array[None])[0] > 0.5) == scale.dark_background)
     array = 1 - array if flip else array
     ink = array if scale.dark_background else 1 - array
-    floor, top = np.percentile(ink, 10), ink.max()
-    tidied = tidy and grey and floor > DULL and top > floor
+    floor, top = (np.percentile(ink, 10), ink.max()) if tidy and grey else (0, 0)
+    tidied = bool(floor > DULL and top > floor)
     if tidied:
         ink = np.clip((ink - floor) / (top - floor), 0, 1)
         window = ink_window(ink, rows, cols, scale.extent)

@@ -49,16 +49,20 @@ def invoke(*args):
     return result
 
 
+def trained(config, tmp_path_factory):
+    """The run folder of ``config``, trained in a fresh folder without plots."""
+    log = {"save_dir": str(tmp_path_factory.mktemp("runs")), "plot": False}
+    return run(resolve({**copy.deepcopy(config), "log": log}))[0]
+
+
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
-    config = resolve({**copy.deepcopy(DIGITS_MLP), "log": {"save_dir": str(tmp_path_factory.mktemp("runs")), "plot": False}})
-    return run(config)[0]
+    return trained(DIGITS_MLP, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def iris_run(tmp_path_factory):
-    config = resolve({**copy.deepcopy(SMALL_IRIS), "log": {"save_dir": str(tmp_path_factory.mktemp("runs")), "plot": False}})
-    return run(config)[0]
+    return trained(SMALL_IRIS, tmp_path_factory)
 
 
 def test_mlp_shapes_and_parameter_counts_match_hand_counts():
