@@ -3,6 +3,7 @@
 Config and input errors print one line and exit 2; a failed run (e.g. a diverged loss) exits 1.
 The library is imported inside each command so that ``nnrun --help`` starts fast.
 """
+import os
 import sys
 
 import click
@@ -72,7 +73,7 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet):
     overrides = list(overrides) + extra
     resolved = load_config(config, overrides)
     progress = not quiet and sys.stderr.isatty()
-    run_dir, summary = run(resolved, overrides, progress=progress)
+    run_dir, summary = run(resolved, overrides, progress=progress, describe=None if quiet else click.echo)
     if not quiet:
         test = summary["test"]
         score = (f"test accuracy {test['accuracy']:.4f}" if "accuracy" in test
@@ -96,37 +97,71 @@ def train(**options):
 
 @main.command()
 @click.argument("run", type=click.Path())
-def evaluate(run):
+@click.option("--errors", type=click.Path(), metavar="FILE.png",
+              help="Draw the test images the model gets wrong, with true and predicted labels.")
+def evaluate(run, errors):
     """Evaluate a finished run's best parameters on its test split.
 
     \b
     Example:
       nnrun evaluate experiments/iris
+      nnrun evaluate experiments/digits --errors mistakes.png
     """
     from neural_networks.experiment import load_run
     from neural_networks.trainer import evaluate as evaluate_split
 
     config, data, model = load_run(run)
+    if errors:  # checked before any output: a run without images fails with one line
+        from neural_networks.images import misclassified, plot_image_grid
+
+        images, titles, wrong, tested = misclassified(config, data, model, run)
     for split in ("train", "val", "test"):
         loss, error, _ = evaluate_split(model, getattr(data, split), data.task)
         score = f"accuracy {1 - error:.4f}" if data.task == "classification" else f"mse {error:.4g}"
         click.echo(f"{split:5s}  loss {loss:.4g}  {score}  ({len(getattr(data, split))} samples)")
+    if errors:
+        shown = f"the first {len(images)} of " if len(images) < wrong else ""
+        plot_image_grid(images, titles, errors, f"{run_name(run)}: {shown}{wrong} "
+                        f"misclassified of {tested} test samples", columns=6)
+        click.echo(f"{wrong} of {tested} test samples misclassified: {errors}")
 
 
 @main.command()
 @click.argument("run", type=click.Path())
-@click.argument("input_csv", type=click.Path())
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="INPUT.csv|IMAGES...")
 @click.option("-o", "--output", type=click.Path(), help="Write the predictions to this CSV.")
-def predict(run, input_csv, output):
-    """Predict the rows of a CSV file with a finished run's best parameters.
+@click.option("--show", type=click.Path(), metavar="FILE.png",
+              help="Images: draw them in a grid titled with their predictions (the model's view inset).")
+@click.option("--invert", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Images: invert grayscale pixels; auto does when the image's background is light and the "
+                   "training images' dark (ink on paper vs. digits/MNIST), or the reverse.")
+@click.option("--as-is", "tidy", flag_value=False, default=True,
+              help="Images: do not tidy grayscale photos (by default their grey paper becomes clean "
+                   "background, their ink full ink, and the ink is framed as in the training images).")
+def predict(run, inputs, output, show, invert, tidy):
+    """Predict the rows of a CSV file, or image files, with a finished run's best parameters.
 
     The CSV holds one sample per row with the same feature columns as the training data
     (a header row is optional; a target column with the config's name is ignored).
+    Image files (PNG, JPEG, ...; a folder stands for the images in it) need a model trained on
+    images (digits, MNIST, or data.shape [rows, cols, 1 or 3]): each is taken as grayscale or RGB,
+    centre-cropped and resized to the training images and scaled like their pixels (grayscale
+    photos are also tidied: see --invert and --as-is); its predicted class and top-3 probabilities
+    are printed. Images need Pillow (nnrun[images]).
 
     \b
     Example:
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
+      nnrun predict experiments/digits photos/*.jpg --show predictions.png
     """
+    from neural_networks.images import is_image_file
+
+    if all(is_image_file(path) or os.path.isdir(path) for path in inputs):
+        return predict_image_files(run, inputs, output, show, invert, tidy)
+    if len(inputs) > 1 or show:
+        raise ConfigError("give one CSV file, or image files (.png, .jpg, ...) and folders of them; "
+                          f"got {' '.join(inputs)}" + (" with --show" if show else ""))
+    input_csv = inputs[0]
     from neural_networks.predict import predict_csv, write_predictions
 
     frame = predict_csv(run, input_csv)
@@ -135,6 +170,63 @@ def predict(run, input_csv, output):
         click.echo(output)
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+
+
+def run_name(run):
+    """A run folder's name, for figure titles."""
+    return os.path.basename(os.path.normpath(run))
+
+
+def predict_image_files(run, inputs, output, show, invert, tidy):
+    """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
+    from neural_networks.images import plot_image_grid, predict_images, prediction_titles
+    from neural_networks.summary import format_table
+
+    frame, originals, views = predict_images(run, inputs, invert, tidy)
+    table = frame[[c for c in frame.columns if not c.startswith("p_")]]
+    click.echo("\n".join(format_table(list(table.columns), table.values.tolist())))
+    if show:
+        plot_image_grid(originals, prediction_titles(frame), show, run_name(run), insets=views)
+        click.echo(f"images with their predictions: {show}")
+    if output:
+        from neural_networks.predict import write_predictions
+
+        write_predictions(output, frame)
+        click.echo(f"predictions: {output}")
+
+
+@main.command()
+@click.argument("config_or_run", type=click.Path())
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+              help="Also draw the network as a graph, data flowing top to bottom.")
+def summary(config_or_run, overrides, plot):
+    """Show a model's layers, output shapes and parameter counts (and draw it with --plot).
+
+    CONFIG_OR_RUN is a YAML config or a run folder (whose trained weights the diagram then
+    shows). The table has one row per layer, then the initializers, loss and optimizer.
+
+    \b
+    Example:
+      nnrun summary configs/iris.yaml --set model.layers.0.n_out=32
+      nnrun summary experiments/iris --plot iris.png
+    """
+    from neural_networks.config import load_config
+    from neural_networks.experiment import build, load_run
+    from neural_networks.summary import format_summary
+
+    if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
+        resolved, data, model = load_run(config_or_run)  # a finished run: its diagram shows the trained weights
+    else:
+        path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
+        resolved = load_config(path, overrides)
+        _, data, model, _ = build(resolved)
+    click.echo(format_summary(resolved, data, model))
+    if plot:
+        from neural_networks.diagram import plot_architecture
+
+        plot_architecture(model, data.input_shape, plot, resolved["name"], resolved["dtype"])
+        click.echo(f"diagram: {plot}")
 
 
 @main.command()

@@ -55,10 +55,17 @@ def versions():
     return {"nnrun": __version__, "numpy": numpy.__version__, "python": platform.python_version()}
 
 
-def run(config, overrides=(), progress=False, log=print):
-    """Train the resolved ``config``; return (run folder, summary). Files appear as training goes."""
+def run(config, overrides=(), progress=False, log=print, describe=None):
+    """Train the resolved ``config``; return (run folder, summary). Files appear as training goes.
+
+    ``describe`` (e.g. ``print``), if given, receives the model's summary table before training.
+    """
     check_name(config["name"])
     rng, data, model, optimizer = build(config)
+    if describe:
+        from .summary import format_summary
+
+        describe(format_summary(config, data, model))
     run_dir = runs.create_run_dir(config["log"]["save_dir"], config["name"])
     runs.write_yaml(os.path.join(run_dir, "config.yaml"), config)
     os.mkdir(os.path.join(run_dir, "parameters"))
@@ -117,8 +124,11 @@ def finish(run_dir, config, data, model, trainer, summary):
         final={k: trainer.history[-1][k] for k in ("train_loss", "train_error", "val_loss", "val_error")},
         test=test_metrics(data, test_loss, test_error, outputs))
     if config["log"]["plot"]:
+        from .diagram import plot_architecture
         from .plots import plot_confusion, plot_curves
 
+        plot_architecture(model, data.input_shape, os.path.join(run_dir, "architecture.png"), summary["name"],
+                          config["dtype"])
         for metric in ("loss", "error"):
             plot_curves(trainer.history, metric, os.path.join(run_dir, f"{metric}.png"), summary["name"])
         if data.task == "classification" and len(data.test):

@@ -35,6 +35,13 @@ def read_features(path, n_features, drop=None):
     return values.to_numpy(dtype=np.float64)
 
 
+def output_columns(outputs, data):
+    """Prediction columns: the class and its probabilities for a classifier, one per output otherwise."""
+    if data.task == "classification":
+        return prediction_columns(outputs, data.classes)
+    return {f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j] for j in range(outputs.shape[1])}
+
+
 def predict_csv(run_dir, path):
     """A pandas frame of predictions (with class probabilities for classifiers) for each CSV row."""
     import pandas as pd
@@ -42,11 +49,7 @@ def predict_csv(run_dir, path):
     config, data, model = load_run(run_dir)
     X = read_features(path, int(np.prod(data.input_shape)), config["data"].get("target"))
     outputs = model.predict(data.transform(X, np.dtype(config["dtype"])))
-    if data.task == "classification":
-        return pd.DataFrame({"row": np.arange(len(X)), **prediction_columns(outputs, data.classes)})
-    return pd.DataFrame({"row": np.arange(len(X)),
-                         **{f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j]
-                            for j in range(outputs.shape[1])}})
+    return pd.DataFrame({"row": np.arange(len(X)), **output_columns(outputs, data)})
 
 
 def write_predictions(path, frame):

@@ -52,7 +52,7 @@ class TestRunFolder:
         assert result.exit_code == 0, result.output
         lines = result.stdout.strip().splitlines()
         assert lines[-1] == str(tmp_path / "iris") and os.path.isdir(lines[-1])
-        assert "test accuracy" in lines[0]  # the short summary before it, without --quiet
+        assert "test accuracy" in lines[-2]  # the short result just before it, without --quiet
 
     def test_config_yaml_is_the_resolved_config(self, run_dir):
         with open(os.path.join(run_dir, "config.yaml")) as f:
@@ -370,7 +370,7 @@ class TestPredict:
         assert result.exit_code == 2 and words in result.stderr and len(result.stderr.splitlines()) == 1
 
     @pytest.mark.parametrize("args, words", [
-        (["{tmp}"], "Is a directory"),
+        (["{tmp}"], "needs a model trained on images"),  # a folder is read as a folder of images
         (["{tmp}/none.csv"], "does not exist"),
         (["{csv}", "-o", "{tmp}/no/such/folder.csv"], "cannot write"),
     ], ids=["folder-input", "missing-input", "unwritable-output"])

@@ -1,0 +1,103 @@
+"""The network drawn as a computational graph, data flowing top to bottom.
+
+Values are ellipses (their shape), operations are boxes (the layer, its activation and parameter
+count), as in the course's hand-drawn graphs. A small fully connected net (every layer at most
+``MAX_UNITS`` wide) is drawn unit by unit instead: circles joined by its weights.
+"""
+import numpy as np
+
+from .plots import pyplot, save
+from .summary import layer_rows, shape_text
+
+MAX_UNITS = 12
+
+
+def draws_units(model, rows):
+    """True when every value is a vector of at most MAX_UNITS and every layer is dense or element-wise."""
+    if any(len(row.shape) != 1 or row.shape[0] > MAX_UNITS for row in rows):
+        return False
+    return all(set(layer.parameters) <= {"W", "b"} and (layer.parameters or before.shape == after.shape)
+               for layer, before, after in zip(model.layers, rows, rows[1:]))
+
+
+def plot_architecture(model, input_shape, path, title="", dtype=np.float32):
+    """Write the diagram of ``model`` (built for samples of ``input_shape``) to the PNG ``path``."""
+    plt = pyplot()
+    rows = layer_rows(model, input_shape, dtype)
+    draw = _draw_units if draws_units(model, rows) else _draw_graph
+    fig = draw(plt, model, rows, model.loss.name)
+    fig.axes[0].set_title(title)
+    save(fig, path)
+
+
+def _label(row):
+    """The operation's text: kind, its arguments, activation, parameter count."""
+    text = row.kind.replace("(", "\n(", 1) + (f"\n{row.activation}" if row.activation else "")
+    return text + (f"\n{row.parameters:,} parameters" if row.parameters else "")
+
+
+def _draw_graph(plt, model, rows, loss):
+    """Alternating value ellipses and operation boxes down the middle, joined by arrows."""
+    nodes = [("value", f"X  {shape_text(rows[0].shape)}", None)]
+    for row in rows[1:]:
+        nodes.append(("op", _label(row), row.parameters))
+        nodes.append(("value", shape_text(row.shape), None))
+    nodes[-1] = ("value", f"Ŷ  {shape_text(rows[-1].shape)}", None)
+    if loss:
+        nodes += [("op", f"{loss} loss\n(with targets Y)", None), ("value", "L", None)]
+    # Laid out in inches (one data unit = one inch) so that boxes of several lines never meet the arrows.
+    heights = [0.16 * text.count("\n") + 0.32 for _, text, _ in nodes]
+    gap = 0.32
+    tops = np.concatenate([[0.0], -np.cumsum(np.add(heights, gap))[:-1]])
+    total = -tops[-1] + heights[-1]
+    fig = plt.figure(figsize=(4.5, total))
+    ax = fig.add_axes([0, 0, 1, 1])
+    for i, ((kind, text, parameters), top, height) in enumerate(zip(nodes, tops, heights)):
+        if kind == "value":
+            style = dict(boxstyle="round,pad=0.35,rounding_size=0.8", fc="#fff6d5", ec="#a08020")
+        else:
+            style = dict(boxstyle="square,pad=0.5", fc="#d8e6f5" if parameters else "#eeeeee", ec="#305080")
+        ax.text(0, top - height / 2, text, ha="center", va="center", fontsize=9, bbox=style, zorder=3)
+        if i:
+            ax.annotate("", xy=(0, top), xytext=(0, top + gap),
+                        arrowprops=dict(arrowstyle="-|>", color="#555555", shrinkA=0, shrinkB=0), zorder=1)
+    ax.set_xlim(-2.25, 2.25)
+    ax.set_ylim(-total, 0)
+    ax.axis("off")
+    return fig
+
+
+def _draw_units(plt, model, rows, loss):
+    """Rows of unit circles; dense weights as lines (width ~ |w|, blue > 0, red < 0), element-wise as ticks."""
+    from matplotlib.collections import LineCollection
+
+    widest = max(row.shape[0] for row in rows)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * widest + 2.5), 1.3 * len(rows) + 0.5))
+
+    def xs(row):
+        return np.arange(row.shape[0]) - (row.shape[0] - 1) / 2
+
+    for i, (layer, before, after) in enumerate(zip(model.layers, rows, rows[1:])):
+        x0, x1, y0, y1 = xs(before), xs(after), -i, -i - 1
+        if "W" in layer.parameters:
+            W = layer.parameters["W"]
+            a, b = np.meshgrid(np.arange(len(x0)), np.arange(len(x1)), indexing="ij")
+            segments = np.stack([np.stack([x0[a], np.full(a.shape, y0)], -1),
+                                 np.stack([x1[b], np.full(b.shape, y1)], -1)], axis=2).reshape(-1, 2, 2)
+            strength = np.abs(W).ravel() / max(np.abs(W).max(), 1e-12)
+            colors = np.where(W.ravel()[:, None] > 0, [[0.15, 0.35, 0.75]], [[0.8, 0.2, 0.15]])
+            ax.add_collection(LineCollection(segments, linewidths=0.3 + 2.2 * strength,
+                                             colors=np.column_stack([colors, 0.25 + 0.6 * strength]), zorder=1))
+        else:
+            ax.add_collection(LineCollection([[(x, y0), (x, y1)] for x in x0], colors="#999999", zorder=1))
+    for i, row in enumerate(rows):
+        ax.scatter(xs(row), np.full(row.shape[0], -i), s=260, c="#fff6d5" if i == 0 else "#d8e6f5",
+                   edgecolors="#305080", zorder=3)
+        label = "input" if i == 0 else _label(row).replace("\n", ", ")
+        ax.text(-widest / 2 - 0.6, -i, f"{label}\n{shape_text(row.shape)}", ha="right", va="center", fontsize=8)
+    ax.text(0, -len(rows) + 0.45, (f"→ {loss} loss\n" if loss else "") + "weights: blue > 0, red < 0, width ~ |w|",
+            ha="center", va="center", fontsize=8)
+    ax.set_xlim(-widest / 2 - 0.6, widest / 2 + 0.2)
+    ax.set_ylim(-len(rows) + 0.2, 0.6)
+    ax.axis("off")
+    return fig
