@@ -71,7 +71,8 @@ def sklearn_score(path, overrides, seed):
     config = load_config(path, [*overrides, f"seed={seed}"])
     _, data, _, _ = build(config)
     sizes, activation = hidden_layers(config)
-    (X, X_test), classify = [s.X.reshape(len(s), -1) for s in (data.train, data.test)], data.task == "classification"
+    X, X_test = (split.X.reshape(len(split), -1) for split in (data.train, data.test))
+    classify = data.task == "classification"
     if classify:
         model = MLPClassifier(hidden_layer_sizes=sizes, activation=activation, max_iter=1000, random_state=seed)
         y, y_test = data.train.Y.argmax(axis=1), data.test.Y.argmax(axis=1)
