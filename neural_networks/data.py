@@ -72,7 +72,7 @@ class Data:
 
     def transform(self, X, dtype):
         """Preprocess raw samples (n, features) exactly as the training data were."""
-        X = (np.asarray(X, dtype=np.float64).reshape(len(X), -1) - self.shift) / self.scale
+        X = (np.asarray(X, dtype=np.float64).reshape(len(X), self.shift.size) - self.shift) / self.scale
         return X.astype(dtype).reshape((len(X),) + tuple(self.input_shape))
 
 
