@@ -6,6 +6,7 @@ A component declares what it accepts where the argument lives, e.g.
 """
 import difflib
 import inspect
+import math
 import numbers
 import typing
 from dataclasses import dataclass
@@ -84,6 +85,12 @@ class Section:
             return check_arguments(self.schema, value, key)
         except ConfigError as error:
             raise error.within(key) from None
+
+
+def check_range(low, high, key="low"):
+    """A ``(low, high)`` pair of arguments (a distribution's support, say): ``low < high``, finitely apart."""
+    if not low < high or not math.isfinite(high - low):
+        raise ConfigError(f"low ({low:g}) and high ({high:g}) must satisfy low < high, finitely apart", key)
 
 
 def arguments(factory):
