@@ -52,7 +52,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, alpha: NonNegativeFloat = 0.01):
         self.alpha = alpha
-        self.gain = math.sqrt(2.0 / (1 + alpha ** 2))
+        self.gain = math.sqrt(2.0) / math.hypot(1.0, alpha)  # sqrt(2 / (1 + alpha^2)), no overflow
 
     def forward(self, Z):
         return np.where(Z > 0, Z, Z * Z.dtype.type(self.alpha))
