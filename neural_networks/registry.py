@@ -44,7 +44,7 @@ class Registry:
             raise ConfigError(f"{name!r} is not a {self.kind} name; valid: {', '.join(self.names())}")
         name = self._aliases.get(name, name)
         if name not in self._classes:
-            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, self.names())}; "
+            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, [*self._classes, *self._aliases])}; "
                               f"valid: {', '.join(self.names())}")
         return name
 
