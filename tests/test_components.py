@@ -382,3 +382,53 @@ def test_initialize_functions_refuse_unknown_names_with_a_suggestion(build, name
     with pytest.raises(ValueError, match="did you mean") as caught:  # ConfigError is a ValueError
         build(name)
     assert isinstance(caught.value, ConfigError) and repr(name) in str(caught.value)
+
+
+# ---------------------------------------------------------------- dropout and the model
+
+def test_inverted_dropout_statistics_and_evaluation():
+    layer = initialize_layer("dropout", p=0.3)
+    layer.rng = np.random.default_rng(0)
+    X = np.ones((400, 500), dtype=np.float32)
+    Y = layer.forward(X, training=True)
+    assert Y.dtype == np.float32
+    assert (Y == 0).mean() == pytest.approx(0.3, abs=0.005)
+    np.testing.assert_allclose(Y[Y != 0], 1 / 0.7, rtol=1e-6)  # kept units scaled by 1 / (1 - p)
+    assert Y.mean() == pytest.approx(1.0, abs=0.01)  # E[Y] = X
+    np.testing.assert_array_equal(layer.backward(np.full_like(X, 2.0)), 2 * Y)  # the same mask
+    assert layer.forward(X, training=False) is X
+
+
+def iris_sized_model(seed=0):
+    from neural_networks.models import NeuralNetwork
+
+    config = {"loss": "cross_entropy",
+              "layers": [{"name": "fully_connected", "n_out": 16, "activation": "relu"},
+                         {"name": "dropout", "p": 0.2}, {"name": "fully_connected", "activation": "softmax"}]}
+    model = NeuralNetwork.from_config(config, n_outputs=3, rng=np.random.default_rng(seed))
+    model.build((4,), np.float32)
+    return model
+
+
+def test_model_config_and_state_round_trip():
+    from neural_networks.models import NeuralNetwork
+
+    model = iris_sized_model()
+    assert model.count_parameters() == 4 * 16 + 16 + 16 * 3 + 3
+    assert [key for key, _, _ in model.named_parameters()] == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
+    assert model.get_config()["layers"][2]["n_out"] == 3  # filled in from the data
+    copy = NeuralNetwork.from_config(model.get_config(), rng=np.random.default_rng(1))
+    copy.build((4,), np.float32)
+    assert copy.get_config() == model.get_config()
+    copy.load_state_dict(model.state_dict())
+    X = np.random.default_rng(2).standard_normal((50, 4)).astype(np.float32)
+    np.testing.assert_array_equal(copy.forward(X), model.forward(X))
+    # in batches, in evaluation mode (BLAS may round a batch of 7 differently from one of 50)
+    np.testing.assert_allclose(model.predict(X, batch_size=7), model.forward(X), rtol=1e-6)
+
+
+def test_same_seed_same_model_and_dropout_masks():
+    X = np.ones((8, 4), dtype=np.float32)
+    first, second = iris_sized_model(seed=3), iris_sized_model(seed=3)
+    np.testing.assert_array_equal(first.forward(X, training=True), second.forward(X, training=True))
+    assert not np.array_equal(iris_sized_model(seed=4).forward(X), first.forward(X))
