@@ -192,9 +192,13 @@ def check_value(value, annotation, key):
         raise fail
     if annotation is float:
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            if value != value or value in (float("inf"), float("-inf")):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond float's range, such as 10**400
+                number = math.inf
+            if not math.isfinite(number):
                 raise ConfigError(f"{value!r} is not a finite number", key)
-            return float(value)
+            return number
         raise fail
     if isinstance(annotation, type):
         if isinstance(value, annotation) and not (annotation is not bool and isinstance(value, bool)):
