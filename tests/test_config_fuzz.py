@@ -56,8 +56,6 @@ ODD_STRINGS = ["", " ", ".", "..", "../escape", "/", "\n", "null", "1e3", "-1", 
 
 ODD_INTS = [-(10 ** 400), -(10 ** 30), -1, 0, 2 ** 31, 2 ** 63, 10 ** 30, 10 ** 400]
 ODD_FLOATS = [1e-300, 1e300, -1e308, 1e308, 0.5, -0.0]
-
-
 MUTATIONS = ["delete", "replace", "same type", "add key", "rename", "wrap"]
 
 
@@ -77,7 +75,7 @@ ODD = fuzz_values(st.integers(-3, 70) | st.sampled_from(ODD_INTS),
 # Values that still allocate little when a config holding them is built: no huge sizes.
 BUILDABLE = fuzz_values(st.integers(-2, 40),
                         st.floats(-3, 3) | st.sampled_from(ODD_FLOATS + [float("nan"), float("inf")]),
-                        st.sampled_from(NAMES + ODD_STRINGS[:8]), leaves=4,
+                        st.sampled_from(NAMES + ODD_STRINGS[:9]), leaves=4,
                         mutations=MUTATIONS + ["same type"] * 4)  # type-correct values get as far as build
 
 
