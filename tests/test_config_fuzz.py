@@ -26,7 +26,7 @@ from neural_networks.validation import arguments
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
 FUZZ = settings(derandomize=True, database=None, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+                suppress_health_check=[HealthCheck.too_slow])
 
 EXTRA_BASES = [
     {"data": {"name": "sinewave", "n_samples": 60, "noise": 0.1},
