@@ -432,3 +432,23 @@ def test_same_seed_same_model_and_dropout_masks():
     first, second = iris_sized_model(seed=3), iris_sized_model(seed=3)
     np.testing.assert_array_equal(first.forward(X, training=True), second.forward(X, training=True))
     assert not np.array_equal(iris_sized_model(seed=4).forward(X), first.forward(X))
+
+
+def test_a_softmax_layer_after_the_last_dense_layer_is_the_same_model():
+    """[dense, softmax layer] (seed 000's SimpleNN style): the dense layer gets n_out from the data,
+    and the network computes and trains exactly as one dense layer with activation softmax."""
+    from neural_networks.models import NeuralNetwork
+
+    split = NeuralNetwork.from_config({"layers": [{"name": "fully_connected"}, {"name": "softmax"}]},
+                                      n_outputs=3, rng=np.random.default_rng(0))
+    joined = NeuralNetwork.from_config({"layers": [{"name": "fully_connected", "activation": "softmax"}]},
+                                       n_outputs=3, rng=np.random.default_rng(0))
+    X = np.random.default_rng(1).standard_normal((6, 4))
+    Y = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    for model in (split, joined):
+        model.build((4,), np.float64)
+        model.backward(Y, model.forward(X, training=True))
+    assert split.fused and joined.fused
+    np.testing.assert_array_equal(split.forward(X), joined.forward(X))
+    for (_, _, a), (_, _, b) in zip(split.named_parameters(), joined.named_parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
