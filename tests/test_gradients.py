@@ -129,3 +129,20 @@ def test_network_backward_matches_finite_differences(name):
     for key, param, grad in model.named_parameters():
         numeric = numeric_gradient(lambda: model.loss.forward(Y, model.forward(X)), param)
         assert relative_error(grad, numeric) < TOLERANCE, key
+
+
+def test_check_network_passes_a_config_model_on_its_own_data():
+    """What ``nnrun gradcheck`` runs: every layer of a config's float64 model, on that config's data."""
+    from neural_networks.config import resolve
+    from neural_networks.experiment import build
+    from neural_networks.gradcheck import check_network
+
+    layers = [{"name": "flatten"}, {"name": "dropout", "p": 0.25},
+              {"name": "fully_connected", "n_out": 6, "activation": {"name": "leaky_relu", "alpha": 0.1}},
+              {"name": "elu"}, {"name": "fully_connected", "activation": "softmax"}]
+    config = resolve({"dtype": "float64", "data": {"name": "iris", "shape": [2, 2]}, "model": {"layers": layers}})
+    _, data, model, _ = build(config)
+    rows = check_network(model, data.train.X[:BATCH].copy(), data.train.Y[:BATCH])
+    assert [(index, key) for index, _, key, _ in rows] == [
+        (0, "X"), (1, "X"), (2, "X"), (2, "W"), (2, "b"), (3, "X"), (4, "X"), (4, "W"), (4, "b"), ("", "Y_hat")]
+    assert max(error for *_, error in rows) < TOLERANCE
