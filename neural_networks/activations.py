@@ -52,7 +52,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, alpha: NonNegativeFloat = 0.01):
         self.alpha = alpha
-        self.gain = math.sqrt(2.0 / (1 + alpha ** 2))
+        self.gain = math.sqrt(2.0) / math.hypot(1.0, alpha)  # sqrt(2 / (1 + alpha^2)), no overflow
 
     def forward(self, Z):
         return np.where(Z > 0, Z, Z * Z.dtype.type(self.alpha))
@@ -107,12 +107,18 @@ class GELU(Activation):
 
     _C = math.sqrt(2 / math.pi)
 
+    def _tanh(self, Z):
+        """(U, T): T = tanh(C (U + 0.044715 U^3)) with U = Z clipped to [-10, 10], where T is
+        already exactly +-1, so that U^3 cannot overflow for huge |Z|."""
+        U = np.clip(Z, -10, 10)
+        return U, np.tanh(self._C * (U + 0.044715 * U ** 3))
+
     def forward(self, Z):
-        return 0.5 * Z * (1 + np.tanh(self._C * (Z + 0.044715 * Z ** 3)))
+        return 0.5 * Z * (1 + self._tanh(Z)[1])
 
     def backward(self, Z, dY):
-        T = np.tanh(self._C * (Z + 0.044715 * Z ** 3))
-        dT = (1 - T ** 2) * self._C * (1 + 3 * 0.044715 * Z ** 2)
+        U, T = self._tanh(Z)
+        dT = (1 - T ** 2) * self._C * (1 + 3 * 0.044715 * U ** 2)
         return dY * (0.5 * (1 + T) + 0.5 * Z * dT)
 
 

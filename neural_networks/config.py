@@ -105,7 +105,7 @@ def read_yaml(path):
         raise ConfigError(f"config file {path!r} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"{path!r} is a folder, not a config file") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: bad UTF-8, an int of over 4300 digits
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]

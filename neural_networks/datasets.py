@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .registry import Registry
-from .validation import NonNegativeFloat, PositiveInt
+from .validation import NonNegativeFloat, PositiveInt, check_range
 
 DATASETS = Registry("dataset")
 
@@ -87,8 +87,7 @@ class Sinewave:
 
     def __init__(self, n_samples: PositiveInt = 1000, noise: NonNegativeFloat = 0.0,
                  low: float = -np.pi, high: float = np.pi):
-        if not low < high:
-            raise ConfigError(f"low ({low}) must be below high ({high})", "low")
+        check_range(low, high)
         self.n_samples, self.noise, self.low, self.high = n_samples, noise, low, high
 
     def load(self, rng):

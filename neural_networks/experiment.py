@@ -38,7 +38,7 @@ def build(config):
         output_shape = model.build(data.input_shape, dtype)
     except ConfigError:
         raise
-    except (ValueError, IndexError) as error:
+    except (ValueError, IndexError, MemoryError) as error:
         raise ConfigError(f"the layers do not fit inputs of shape {list(data.input_shape)}: {error}",
                           "model.layers") from None
     if tuple(output_shape) != data.train.Y.shape[1:]:

@@ -25,12 +25,14 @@ class NeuralNetwork:
 
     @classmethod
     def from_config(cls, config, n_outputs=None, rng=None):
-        """``{loss: ..., layers: [...]}`` -> network; a last layer without ``n_out`` gets ``n_outputs``."""
+        """``{loss: ..., layers: [...]}`` -> network. The last layer that has an ``n_out`` gets
+        ``n_outputs`` if it leaves it out, also when activation or dropout layers follow it."""
+        specs = [dict(LAYERS.resolve(spec)) for spec in config["layers"]]
+        sized = [spec for spec in specs if "n_out" in spec]
+        if sized and sized[-1]["n_out"] is None:
+            sized[-1]["n_out"] = n_outputs
         layers = []
-        for i, spec in enumerate(config["layers"]):
-            spec = dict(LAYERS.resolve(spec))
-            if i == len(config["layers"]) - 1 and "n_out" in spec and spec["n_out"] is None:
-                spec["n_out"] = n_outputs
+        for i, spec in enumerate(specs):
             try:
                 layers.append(LAYERS.build(spec))
             except ConfigError as error:

@@ -5,6 +5,7 @@ buffers, Adam moments) is kept under the key, so ``state_dict`` is a flat dict o
 Shared by all: global gradient-norm clipping (``clip_norm``) and the course's L2 penalty
 ``weight_decay`` * ||W||^2 on weight matrices (adds 2 * weight_decay * W to their gradient).
 """
+import math
 import typing
 
 import numpy as np
@@ -31,7 +32,7 @@ class Optimizer:
     def step(self, items):
         items = list(items)
         if self.clip_norm is not None:
-            norm = np.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))
             if norm > self.clip_norm:
                 items = [(k, p, g * (self.clip_norm / norm)) for k, p, g in items]
         for key, param, grad in items:
@@ -83,7 +84,8 @@ class SGD(Optimizer):
 @OPTIMIZERS.register("adam")
 class Adam(Optimizer):
     """m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
-    W <- W - lr m_hat / (sqrt(s_hat) + eps), with bias-corrected m_hat, s_hat  (Kingma & Ba, 2015).
+    W <- W - lr m_hat / (sqrt(s_hat) + eps), with m_hat = m / (1 - b1^t), s_hat = s / (1 - b2^t)
+    (Kingma & Ba, 2015; eps added after the bias correction, as PyTorch does).
     """
 
     def __init__(self, lr: PositiveFloat = 0.001, beta1: Fraction = 0.9, beta2: Fraction = 0.999,
@@ -103,8 +105,9 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         s *= self.beta2
         s += (1 - self.beta2) * grad * grad
-        step = self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
-        param -= step * m / (np.sqrt(s) + self.eps)
+        # m_hat = m / bias1 and sqrt(s_hat) = sqrt(s) / bias2, with the bias corrections as Python floats
+        bias1, bias2 = 1 - self.beta1 ** t, math.sqrt(1 - self.beta2 ** t)
+        param -= (self.lr / bias1) * m / (np.sqrt(s) / bias2 + self.eps)
 
 
 def initialize_optimizer(name="sgd", **kwargs):

@@ -9,16 +9,6 @@ from .errors import ConfigError
 from .validation import arguments, check_arguments, closest, describe
 
 
-def split_spec(spec):
-    """``"relu"`` or ``{"name": "relu", **kwargs}`` -> ("relu", kwargs)."""
-    if isinstance(spec, str):
-        return spec, {}
-    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
-        kwargs = dict(spec)
-        return kwargs.pop("name"), kwargs
-    raise ConfigError(f"{spec!r} is not a name or a mapping with a 'name' key")
-
-
 class Registry:
     """Names -> component classes of one kind, with validated construction."""
 
@@ -44,7 +34,7 @@ class Registry:
             raise ConfigError(f"{name!r} is not a {self.kind} name; valid: {', '.join(self.names())}")
         name = self._aliases.get(name, name)
         if name not in self._classes:
-            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, self.names())}; "
+            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, [*self._classes, *self._aliases])}; "
                               f"valid: {', '.join(self.names())}")
         return name
 
@@ -57,9 +47,19 @@ class Registry:
     def names(self):
         return sorted(self._classes)
 
+    def split(self, spec):
+        """``"relu"`` or ``{"name": "relu", **kwargs}`` -> ("relu", kwargs)."""
+        if isinstance(spec, str):
+            return spec, {}
+        if isinstance(spec, dict) and "name" in spec:
+            kwargs = dict(spec)
+            return kwargs.pop("name"), kwargs
+        raise ConfigError(f"{spec!r} is not a name or a mapping with a 'name' key; "
+                          f"valid {self.kind} names: {', '.join(self.names())}")
+
     def resolve(self, spec):
         """The full config of a component: canonical name plus every argument, defaults filled in."""
-        name, kwargs = split_spec(spec)
+        name, kwargs = self.split(spec)
         try:
             name = self.canonical(name)
         except ConfigError as error:
@@ -70,7 +70,7 @@ class Registry:
         """Construct from a spec (name or mapping) and/or keyword arguments."""
         if spec is None:
             spec = kwargs.pop("name", None)
-        name, spec_kwargs = split_spec(spec)
+        name, spec_kwargs = self.split(spec)
         config = self.resolve({"name": name, **spec_kwargs, **kwargs})
         component = self._classes[config["name"]](**{k: v for k, v in config.items() if k != "name"})
         component.config = config  # what get_config() returns: rebuilds an equal component

@@ -7,9 +7,11 @@ import math
 import typing
 
 from .registry import Registry
-from .validation import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from .validation import Interval, NonNegativeFloat, NonNegativeInt, PositiveInt
 
 SCHEDULERS = Registry("lr scheduler")
+# A factor the lr is multiplied by: it shrinks the lr (or, at 1, keeps it), never grows it without bound.
+Shrink = typing.Annotated[float, Interval(0, 1, open_low=True)]
 
 
 class Scheduler:
@@ -32,7 +34,7 @@ class Constant(Scheduler):
 class Exponential(Scheduler):
     """lr = base_lr * decay^(epoch / stage_length), the exponent floored when ``staircase``."""
 
-    def __init__(self, decay: PositiveFloat = 0.95,
+    def __init__(self, decay: Shrink = 0.95,
                  stage_length: PositiveInt = 1, staircase: bool = False):
         self.decay, self.stage_length, self.staircase = decay, stage_length, staircase
 
@@ -45,7 +47,7 @@ class Exponential(Scheduler):
 class Step(Scheduler):
     """lr = base_lr * gamma^floor(epoch / step_size)."""
 
-    def __init__(self, step_size: PositiveInt = 30, gamma: PositiveFloat = 0.1):
+    def __init__(self, step_size: PositiveInt = 30, gamma: Shrink = 0.1):
         self.step_size, self.gamma = step_size, gamma
 
     def __call__(self, base_lr, epoch, metric=None):
@@ -71,7 +73,7 @@ class Cosine(Scheduler):
 class ReduceOnPlateau(Scheduler):
     """Multiply the lr by ``factor`` once the metric has not improved for ``patience`` epochs."""
 
-    def __init__(self, factor: PositiveFloat = 0.1,
+    def __init__(self, factor: typing.Annotated[float, Interval(0, 1, open_low=True, open_high=True)] = 0.1,
                  patience: NonNegativeInt = 10, min_delta: NonNegativeFloat = 0.0,
                  min_lr: NonNegativeFloat = 0.0):
         self.factor, self.patience, self.min_delta, self.min_lr = factor, patience, min_delta, min_lr

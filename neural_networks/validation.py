@@ -6,6 +6,7 @@ A component declares what it accepts where the argument lives, e.g.
 """
 import difflib
 import inspect
+import math
 import numbers
 import typing
 from dataclasses import dataclass
@@ -84,6 +85,12 @@ class Section:
             return check_arguments(self.schema, value, key)
         except ConfigError as error:
             raise error.within(key) from None
+
+
+def check_range(low, high, key="low"):
+    """A ``(low, high)`` pair of arguments (a distribution's support, say): ``low < high``, finitely apart."""
+    if not low < high or not math.isfinite(high - low):
+        raise ConfigError(f"low ({low:g}) and high ({high:g}) must satisfy low < high, finitely apart", key)
 
 
 def arguments(factory):
@@ -185,9 +192,13 @@ def check_value(value, annotation, key):
         raise fail
     if annotation is float:
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            if value != value or value in (float("inf"), float("-inf")):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond float's range, such as 10**400
+                number = math.inf
+            if not math.isfinite(number):
                 raise ConfigError(f"{value!r} is not a finite number", key)
-            return float(value)
+            return number
         raise fail
     if isinstance(annotation, type):
         if isinstance(value, annotation) and not (annotation is not bool and isinstance(value, bool)):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .registry import Registry
-from .validation import Fraction, PositiveFloat
+from .validation import Fraction, PositiveFloat, check_range
 
 WEIGHTS = Registry("weight initializer")
 
@@ -51,6 +51,7 @@ class Uniform(Initializer):
     """W ~ U(low, high)."""
 
     def __init__(self, low: float = -0.05, high: float = 0.05):
+        check_range(low, high)
         self.low, self.high = low, high
 
     def sample(self, shape, fan_in, fan_out, gain, rng):
