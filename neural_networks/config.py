@@ -8,6 +8,7 @@ import typing
 
 import yaml
 
+from . import yamlio
 from .data import split_data_config
 from .errors import ConfigError
 from .layers import LAYERS
@@ -88,19 +89,11 @@ def resolve(config, default_name="run"):
     return resolved
 
 
-class SafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that also reads ``1e-3`` and ``1e6`` as floats (YAML 1.2; 1.1 made them strings)."""
-
-
-SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
-                                 list("-+0123456789."))
-
-
 def read_yaml(path):
     """Parse a YAML file with the safe loader only (a ``!!python/...`` tag is an error, never run)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.load(f, Loader=SafeLoader)
+            return yamlio.load(f)
     except FileNotFoundError:
         raise ConfigError(f"config file {path!r} does not exist") from None
     except IsADirectoryError:
@@ -118,8 +111,8 @@ def parse_override(text):
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"--set {text!r} is not KEY=VALUE (e.g. --set optimizer.lr=0.1)")
     try:
-        parsed = yaml.load(value, Loader=SafeLoader) if value.strip() else None
-    except yaml.YAMLError:
+        parsed = yamlio.load(value) if value.strip() else None
+    except (yaml.YAMLError, ValueError):  # ValueError: an int of over 4300 digits; kept as text
         parsed = value
     return key.split("."), parsed
 

@@ -143,11 +143,14 @@ class CSV:
         if isinstance(self.target, str) and not self.header:
             raise ConfigError(f"{self.path} has no header row, so no column names: give target as a "
                               "column index (0 = first, -1 = last)", "target")
+        path = _existing(self.path, "CSV file")
         try:
-            frame = pd.read_csv(_existing(self.path, "CSV file"), header=0 if self.header else None,
-                                sep=self.delimiter)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
+            frame = pd.read_csv(path, header=0 if self.header else None, sep=self.delimiter)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as error:
             raise ConfigError(f"cannot read CSV {self.path!r}: {str(error).splitlines()[0]}", "path")
+        except ValueError as error:  # also UnicodeDecodeError; pandas' answer to a bad delimiter
+            raise ConfigError(f"cannot read CSV {self.path!r} with delimiter {self.delimiter!r}: "
+                              f"{str(error).splitlines()[0]}", "delimiter")
         if frame.empty:
             raise ConfigError(f"{self.path} has no data rows", "path")
         columns = list(frame.columns)

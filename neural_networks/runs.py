@@ -5,8 +5,8 @@ import os
 import tempfile
 
 import numpy as np
-import yaml
 
+from . import yamlio
 from .errors import ConfigError
 
 
@@ -57,7 +57,7 @@ def write_text(path, text):
 
 
 def write_yaml(path, data):
-    write_text(path, yaml.safe_dump(data, sort_keys=False, default_flow_style=None))
+    write_text(path, yamlio.dump(data))
 
 
 def write_json(path, data):
