@@ -55,6 +55,11 @@ def write_json(path, data):
     write_text(path, json.dumps(data, indent=2, default=_plain) + "\n")
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
     return value.item() if isinstance(value, np.generic) else np.asarray(value).tolist()
