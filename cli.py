@@ -216,7 +216,8 @@ main.add_command(components, name="list-components")
               help="Values to try for a config key (repeatable: the runs are every combination).")
 @click.option("--random", type=click.IntRange(min=1), metavar="N",
               help="Run only N combinations drawn at random from the grid.")
-@click.option("--seed", "sweep_seed", type=int, default=0, show_default=True, help="Seed of the --random draws.")
+@click.option("--random-seed", "sweep_seed", type=int, default=0, show_default=True,
+              help="Seed of the --random draws (the runs' own seed is a config key: --grid seed=0,1,2).")
 @click.option("--jobs", "-j", type=int, default=-1, show_default=True,
               help="Runs at once (-1: one per CPU core, or per Dask worker thread).")
 @click.option("--name", help="Sweep folder name inside save_dir (default: CONFIG's name + '-sweep').")

@@ -3,6 +3,7 @@ normal run folder inside the sweep folder, trained in parallel through joblib (w
 a Dask cluster), plus ``sweep.csv`` and a comparison plot. Run folder names follow the overrides,
 so a sweep started again skips finished runs and resumes interrupted ones from their checkpoints.
 """
+import contextlib
 import itertools
 import os
 import re
@@ -16,6 +17,7 @@ from .errors import ConfigError, TrainingError
 from .results import is_run, short_keys
 
 UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]")
+CONNECT_TIMEOUT = 10  # seconds to wait for a Dask scheduler
 
 
 def parse_grid(texts):
@@ -103,42 +105,40 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
     cluster at ``scheduler``, e.g. ``tcp://10.0.0.5:8786``; run folders must be on a shared disk).
     Returns (sweep folder, the sweep.csv table).
     """
+    from joblib import Parallel, delayed, parallel_config
+
     sweep_dir, planned = plan(config_path, grid_texts, overrides, name, random, seed)
     todo = [job for job in planned if not finished(job[0], job[1])]
-    os.makedirs(sweep_dir, exist_ok=True)
-    runs.write_json(os.path.join(sweep_dir, "sweep.json"), {
-        "config": config_path, "overrides": list(overrides), "grid": parse_grid(grid_texts),
-        "random": random, "seed": seed, "runs": [os.path.basename(job[0]) for job in planned]})
-    log(f"{len(planned)} runs in {sweep_dir}: {len(planned) - len(todo)} already finished, {len(todo)} to run")
-    for run_dir, status in parallel(todo, jobs, backend, scheduler):
-        log(f"  {os.path.basename(run_dir)}: {status}")
+    with connected(backend, scheduler) if todo else contextlib.nullcontext():
+        os.makedirs(sweep_dir, exist_ok=True)
+        runs.write_json(os.path.join(sweep_dir, "sweep.json"), {
+            "config": config_path, "overrides": list(overrides), "grid": parse_grid(grid_texts),
+            "random": random, "seed": seed, "runs": [os.path.basename(job[0]) for job in planned]})
+        log(f"{len(planned)} runs in {sweep_dir}: {len(planned) - len(todo)} already finished, {len(todo)} to run")
+        with parallel_config(backend=backend, n_jobs=jobs):
+            for run_dir, status in Parallel(return_as="generator_unordered")(delayed(run_one)(*job) for job in todo):
+                log(f"  {os.path.basename(run_dir)}: {status}")
     return sweep_dir, write_results(sweep_dir, [job[0] for job in planned], list(parse_grid(grid_texts)))
 
 
-def parallel(todo, jobs, backend, scheduler):
-    """(run folder, status) of each job as it finishes, from joblib workers."""
-    from joblib import Parallel, delayed, parallel_config
-
-    if not todo:
+@contextlib.contextmanager
+def connected(backend, scheduler):
+    """For the ``dask`` backend, a client of the scheduler (joblib's Dask backend uses it); else nothing."""
+    if backend != "dask":
+        yield
         return
-    client = None
-    if backend == "dask":
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ConfigError("--backend dask needs Dask: pip install 'nnrun[dask]'") from None
-        if not scheduler:
-            raise ConfigError("--backend dask needs --scheduler tcp://HOST:PORT (a dask scheduler's address)")
-        try:
-            client = Client(scheduler, timeout=10)
-        except (OSError, TimeoutError) as error:
-            raise ConfigError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
     try:
-        with parallel_config(backend=backend, n_jobs=jobs):
-            yield from Parallel(return_as="generator_unordered")(delayed(run_one)(*job) for job in todo)
-    finally:
-        if client is not None:
-            client.close()
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("--backend dask needs Dask: pip install 'nnrun[dask]'") from None
+    if not scheduler:
+        raise ConfigError("--backend dask needs --scheduler tcp://HOST:PORT (a Dask scheduler's address)")
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as error:
+        raise ConfigError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
+    with client:
+        yield
 
 
 def write_results(sweep_dir, run_dirs, keys):

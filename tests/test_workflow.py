@@ -19,7 +19,8 @@ from cli import main
 from neural_networks import checkpoint, runs
 from neural_networks.config import load_config
 from neural_networks.errors import ConfigError
-from neural_networks.experiment import run
+from neural_networks.experiment import resume, run
+from neural_networks import sweep as sweep_module
 from neural_networks.sweep import combinations, parse_grid, sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -118,6 +119,18 @@ def test_resume_after_kill_9_and_ctrl_c_gives_identical_results(tmp_path, refere
         got, want = (runs.read_arrays(os.path.join(d, "parameters", f"{which}.npz")) for d in (run_dir, reference))
         assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in got)
     assert not os.path.exists(os.path.join(run_dir, checkpoint.FILE))
+
+
+def test_resume_after_early_stopping_fired_trains_no_more(tmp_path, monkeypatch):
+    config = load_config(write_config(tmp_path, {**SINE, "train": {"epochs": 40, "early_stopping": {"patience": 2}}}))
+    reference, summary = run(config)
+    assert summary["epochs_run"] < 40
+    monkeypatch.setattr(checkpoint, "remove", lambda run_dir: None)  # as if killed before the end
+    run_dir, _ = run(config)
+    runs.write_json(os.path.join(run_dir, "summary.json"), {**summary, "status": "running"})
+    _, resumed = resume(run_dir)
+    assert resumed["epochs_run"] == summary["epochs_run"] and resumed["test"] == summary["test"]
+    pd.testing.assert_frame_equal(metrics_without_time(run_dir), metrics_without_time(reference))
 
 
 def test_resume_refuses_a_finished_run_and_bad_usage(tmp_path):
@@ -237,9 +250,15 @@ def test_sweep_on_a_dask_cluster(tmp_path):
     table = pd.read_csv(tmp_path / "runs" / "sine-sweep" / "sweep.csv")
     assert sorted(table["run"]) == ["lr=0.01", "lr=0.1"] and (table["status"] == "completed").all()
     assert len(workers) == 1
-    unreachable = CliRunner().invoke(main, ["sweep", config, "--name", "other", "--grid", "optimizer.lr=0.3",
-                                            "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"])
-    assert unreachable.exit_code == 2 and "Dask scheduler" in unreachable.output
+
+
+def test_sweep_with_an_unreachable_dask_scheduler_writes_nothing(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(sweep_module, "CONNECT_TIMEOUT", 1)
+    result = CliRunner().invoke(main, ["sweep", write_config(tmp_path, SINE), "--grid", "optimizer.lr=0.3",
+                                       "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2 and "cannot reach the Dask scheduler tcp://127.0.0.1:9" in result.output
+    assert not os.path.exists(tmp_path / "runs")
 
 
 # --- compare, list, report ---
