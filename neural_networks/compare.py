@@ -6,19 +6,23 @@ from .results import lookup, read_run, runs_frame, short_keys, varying_keys
 
 
 def plot_curves(ax, histories, names, metric):
-    """Validation (solid) and training (dashed, same colour) curves of ``metric``'s quantity, per run."""
+    """Validation (solid) and training (dashed) curves of ``metric``'s quantity; runs named alike share a colour."""
     quantity = metric.split("_", 1)[1]
-    for history, name, color in zip(histories, names, colors(len(names))):
+    palette = dict(zip(dict.fromkeys(names), colors(len(set(names)))))
+    labelled = set()
+    for history, name in zip(histories, names):
+        label = None if name in labelled else name  # one legend entry per name
+        labelled.add(name)
         has_val = history[f"val_{quantity}"].notna().any()
-        ax.plot(history["epoch"], history[f"train_{quantity}"], "--", color=color, lw=0.8,
-                label=None if has_val else name)
+        ax.plot(history["epoch"], history[f"train_{quantity}"], "--", color=palette[name], lw=0.8,
+                label=None if has_val else label)
         if has_val:
-            ax.plot(history["epoch"], history[f"val_{quantity}"], "-", color=color, lw=1.3, label=name)
+            ax.plot(history["epoch"], history[f"val_{quantity}"], "-", color=palette[name], lw=1.3, label=label)
     ax.set(xlabel="epoch", ylabel=quantity, title=f"{quantity}: validation solid, training dashed")
     ax.xaxis.get_major_locator().set_params(integer=True)
     if quantity == "loss" and all((h["train_loss"] > 0).all() for h in histories):
         ax.set_yscale("log")
-    if len(names) <= 12:
+    if len(palette) <= 12:
         ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
 
@@ -65,7 +69,8 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
     if path:
         from .plots import pyplot, save
 
-        names = [", ".join(f"{short[k]}={lookup(c, k)}" for k in short if k in varying) or run_dir
+        shown = [k for k in short if k in varying][:1 if len(run_dirs) > 10 else None]  # many runs: colour by one key
+        names = [", ".join(f"{short[k]}={lookup(c, k)}" for k in shown) or run_dir
                  for run_dir, c in zip(run_dirs, configs)]
         fig, axes = pyplot().subplots(1, 1 + len(by), figsize=(6.5 + 4.5 * len(by), 4.2), squeeze=False)
         plot_curves(axes[0][0], [metrics for _, _, metrics in loaded], names, metric)
