@@ -250,7 +250,8 @@ def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, sche
 @main.command()
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--metric", default="val_loss", show_default=True,
-              type=click.Choice(["val_loss", "val_error", "train_loss", "train_error"]), help="Metric to sort and plot.")
+              type=click.Choice(["val_loss", "val_error", "train_loss", "train_error"]),
+              help="Metric to sort and plot.")
 @click.option("--by", multiple=True, metavar="KEY", help="Also plot the best metric against this config key.")
 @click.option("-o", "--output", default="compare.png", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the figure.")

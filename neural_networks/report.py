@@ -49,7 +49,8 @@ def run_section(run_dir):
              "best epoch": summary.get("best_epoch"), "seconds": summary.get("seconds"),
              **{f"best {k}": v for k, v in (summary.get("best") or {}).items()},
              **{f"test {k}": v for k, v in test.items() if not isinstance(v, (dict, list))}}
-    parts = [f"<h2>{html.escape(run_dir)}</h2>", table(pd.DataFrame([facts]))]
+    facts = pd.DataFrame({"result": list(facts), "value": list(facts.values())})
+    parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
     plots = [name for name in ("loss.png", "error.png", "confusion_matrix.png")
              if os.path.isfile(os.path.join(run_dir, name))]
     if plots:

@@ -152,7 +152,7 @@ def test_parallel_shell_loop_with_one_name_gives_distinct_intact_folders(tmp_pat
     outputs = [p.communicate(timeout=180) for p in processes]
     assert [p.returncode for p in processes] == [0] * 8, [err for _, err in outputs]
     folders = [out.strip() for out, _ in outputs]
-    assert all(len(out.splitlines()) == 1 for out, _ in outputs)  # --quiet: only the run folder
+    assert all(len(out.splitlines()) == 1 and err == "" for out, err in outputs)  # --quiet: only the run folder
     assert sorted(os.path.basename(f) for f in folders) == sorted(["same"] + [f"same-{i}" for i in range(1, 8)])
     for folder, lr in zip(folders, rates):
         summary = runs.read_json(os.path.join(folder, "summary.json"))
