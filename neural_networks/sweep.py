@@ -70,7 +70,8 @@ def plan(config_path, grid_texts, overrides=(), name=None, random=None, seed=0):
 
 
 def finished(run_dir, config):
-    """Whether ``run_dir`` already holds this config's completed run; an error if it holds another config."""
+    """Whether ``run_dir`` already holds this config's completed (or diverged) run; an error if it holds
+    another config."""
     if not is_run(run_dir):
         return False
     saved = read_yaml(os.path.join(run_dir, "config.yaml"))
@@ -78,7 +79,7 @@ def finished(run_dir, config):
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")
-    return os.path.isfile(path) and runs.read_json(path).get("status") == "completed"
+    return os.path.isfile(path) and runs.read_json(path).get("status") in ("completed", "diverged")
 
 
 def run_one(run_dir, config, overrides):

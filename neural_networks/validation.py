@@ -7,10 +7,13 @@ A component declares what it accepts where the argument lives, e.g.
 import difflib
 import inspect
 import numbers
+import re
 import typing
 from dataclasses import dataclass
 
 from .errors import ConfigError
+
+SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,8 @@ def check_value(value, annotation, key):
             return int(value)
         raise fail
     if annotation is float:
+        if isinstance(value, str) and SCIENTIFIC.fullmatch(value.strip()):  # YAML 1.1 reads 1e-3 as a string
+            value = float(value)
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             if value != value or value in (float("inf"), float("-inf")):
                 raise ConfigError(f"{value!r} is not a finite number", key)

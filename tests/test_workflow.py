@@ -21,7 +21,7 @@ from neural_networks.config import load_config
 from neural_networks.errors import ConfigError
 from neural_networks.experiment import resume, run
 from neural_networks import sweep as sweep_module
-from neural_networks.sweep import combinations, parse_grid, sweep
+from neural_networks.sweep import combinations, parse_grid, plan, sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A regression on seed 000's sine wave: no scikit-learn import, so worker processes start fast.
@@ -178,6 +178,13 @@ def test_grid_and_random_draws():
             parse_grid(bad)
 
 
+def test_grid_values_in_scientific_notation_are_numbers(tmp_path):
+    _, jobs = plan(write_config(tmp_path, SINE), ["optimizer.lr=1e-3,3E-2"])
+    assert [os.path.basename(run_dir) for run_dir, _, _ in jobs] == ["lr=1e-3", "lr=3E-2"]
+    assert [config["optimizer"]["lr"] for _, config, _ in jobs] == [0.001, 0.03]
+    assert [texts for _, _, texts in jobs] == [["optimizer.lr=1e-3"], ["optimizer.lr=3E-2"]]
+
+
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     """``nnrun sweep`` of 2 learning rates x 2 hidden sizes with 2 worker processes."""
@@ -229,6 +236,17 @@ def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
                                                                     "sweep.csv", "sweep.json"]
     pd.testing.assert_frame_equal(metrics_without_time(interrupted), expected)
     pd.testing.assert_frame_equal(first.drop(columns="seconds"), second.drop(columns="seconds"))
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_a_diverged_run_does_not_stop_the_sweep(tmp_path):
+    config = write_config(tmp_path, SINE)
+    lines = []
+    _, table = sweep(config, ["optimizer.lr=0.05,1e9"], jobs=1, log=lines.append)
+    assert lines[2].startswith("  lr=1e9: diverged: the training loss became")
+    assert table.set_index("run")["status"].to_dict() == {"lr=0.05": "completed", "lr=1e9": "diverged"}
+    sweep(config, ["optimizer.lr=0.05,1e9"], jobs=1, log=lines.append)
+    assert "2 already finished, 0 to run" in lines[3]
 
 
 def test_sweep_rejects_bad_values_before_running_anything(tmp_path):
