@@ -47,6 +47,8 @@ def plot_against(ax, frame, key, metric, others, short):
         ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "o-", label=label)
     if numeric and (frame[key] > 0).all() and frame[key].max() >= 10 * frame[key].min():
         ax.set_xscale("log")
+    elif numeric and all(isinstance(v, int) for v in frame[key]):
+        ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set(xlabel=key, ylabel=f"best {metric}", title=f"best {metric} against {short[key]}")
     if others:
         ax.legend(fontsize="small")
