@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 
 from . import runs
-from .config import load_config, parse_override, read_yaml
+from .config import check_name, load_config, parse_override, read_yaml, resolve
 from .errors import ConfigError, TrainingError
 from .results import is_run, short_keys
 
@@ -55,7 +55,7 @@ def plan(config_path, grid_texts, overrides=(), name=None, random=None, seed=0):
     """(sweep folder, [(run folder, resolved config, override texts)]), every config validated up front."""
     base = load_config(config_path, overrides)
     grid = parse_grid(grid_texts)
-    sweep_dir = os.path.join(base["log"]["save_dir"], name or f"{base['name']}-sweep")
+    sweep_dir = os.path.join(base["log"]["save_dir"], check_name(name or f"{base['name']}-sweep"))
     short = short_keys(list(grid))
     jobs = []
     for combo in combinations(grid, random, seed):
@@ -74,8 +74,8 @@ def finished(run_dir, config):
     another config."""
     if not is_run(run_dir):
         return False
-    saved = read_yaml(os.path.join(run_dir, "config.yaml"))
-    wanted = yaml.safe_load(yaml.safe_dump(config))
+    saved, wanted = (yaml.safe_load(yaml.safe_dump(c)) for c in
+                     (resolve(read_yaml(os.path.join(run_dir, "config.yaml"))), config))
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")

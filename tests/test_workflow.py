@@ -236,6 +236,8 @@ def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
                                                                     "sweep.csv", "sweep.json"]
     pd.testing.assert_frame_equal(metrics_without_time(interrupted), expected)
     pd.testing.assert_frame_equal(first.drop(columns="seconds"), second.drop(columns="seconds"))
+    with pytest.raises(ConfigError, match="lr=0.02 was trained with a different config"):
+        sweep(config, grid, overrides=["train.epochs=4"], jobs=1, log=lines.append)
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
