@@ -40,15 +40,17 @@ def plot_against(ax, frame, key, metric, others, short):
     """
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in frame[key])
     groups = frame.groupby(others, dropna=False, sort=True) if others else [((), frame)]
-    for values, group in groups:
+    for other_values, group in groups:
         group = group.sort_values(key) if numeric else group
-        values = values if isinstance(values, tuple) else (values,)
-        label = ", ".join(f"{short[k]}={v}" for k, v in zip(others, values)) or None
+        other_values = other_values if isinstance(other_values, tuple) else (other_values,)
+        label = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
         ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "o-", label=label)
-    if numeric and (frame[key] > 0).all() and frame[key].max() >= 10 * frame[key].min():
+    values = sorted(set(frame[key])) if numeric else []
+    if numeric and values[0] > 0 and values[-1] >= 10 * values[0]:
         ax.set_xscale("log")
-    elif numeric and all(isinstance(v, int) for v in frame[key]):
-        ax.xaxis.get_major_locator().set_params(integer=True)
+    if 0 < len(values) <= 12:  # a tick at each value tried
+        ax.set_xticks(values, [f"{v:g}" for v in values])
+        ax.minorticks_off()
     ax.set(xlabel=key, ylabel=f"best {metric}", title=f"best {metric} against {short[key]}")
     if others:
         ax.legend(fontsize="small")

@@ -33,7 +33,10 @@ def figure_png(draw):
 
 
 def table(frame):
-    return frame.to_html(index=False, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
+    """An HTML table that scrolls sideways when it is wider than the page."""
+    text = frame.to_html(index=False, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
+    return f'<div style="overflow-x:auto">{text}</div>'
+
 
 
 def run_section(run_dir):

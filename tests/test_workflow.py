@@ -336,7 +336,8 @@ def test_report_is_one_self_contained_page(swept):
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
     assert "lr=0.2,n_out=16" in path.read_text()
-    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "chromium-headless-shell",
+                                                                  "google-chrome"))), None)
     if chromium:
         dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
                               path.as_uri()], capture_output=True, text=True, timeout=60)
