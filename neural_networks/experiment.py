@@ -66,7 +66,12 @@ def new_summary(run_dir, config, built, overrides=()):
     return {"name": os.path.basename(run_dir), "run_dir": run_dir, "status": "running",
             "dataset": config["data"]["name"], "task": built[1].task, "seed": config["seed"],
             "overrides": list(overrides), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "versions": versions(), "parameters": built[2].count_parameters()}
+            "versions": versions(), "parameters": built[2].count_parameters(), **process()}
+
+
+def process():
+    """Which process trains the run, so that ``nnrun list`` can tell a killed run from a running one."""
+    return {"host": platform.node(), "pid": os.getpid()}
 
 
 def resume(run_dir, progress=False):
@@ -86,7 +91,7 @@ def resume(run_dir, progress=False):
     config = resolve(read_yaml(os.path.join(run_dir, "config.yaml")))
     built = build(config)
     summary = {**new_summary(run_dir, config, built), **saved, "status": "running",
-               "resumed": saved.get("resumed", 0) + 1}
+               "resumed": saved.get("resumed", 0) + 1, **process()}
     return train(run_dir, config, built, summary, progress, checkpoint.load(run_dir))
 
 

@@ -1,7 +1,6 @@
 """``report.html``: one self-contained page (plots inlined as base64 PNG, tables) for a run or a sweep."""
 import base64
 import html
-import io
 import os
 
 import yaml

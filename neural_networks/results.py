@@ -1,6 +1,7 @@
 """Finished (and unfinished) run folders read back as tables: one row per run, for listing and comparing."""
 import glob
 import os
+import platform
 
 from . import runs
 from .errors import ConfigError
@@ -79,7 +80,7 @@ def run_row(run_dir, keys=(), metric="val_loss"):
         raise ConfigError(f"unknown metric {metric!r}{closest(metric, METRICS)}; valid: {', '.join(METRICS)}")
     values = metrics[metric]
     test = summary.get("test", {})
-    row = {"run": run_dir, "status": summary.get("status", "unknown")}
+    row = {"run": run_dir, "status": status(summary)}
     row.update({key: lookup(config, key) for key in keys})
     row.update({f"best_{metric}": values.min() if len(values) else float("nan"),
                 f"final_{metric}": values.iloc[-1] if len(values) else float("nan"),
@@ -99,6 +100,18 @@ def runs_frame(run_dirs, keys=(), metric="val_loss"):
                                                  ignore_index=True)
 
 
+def status(summary):
+    """The run's status, ``killed`` for one that says ``running`` but whose process on this machine is gone."""
+    if summary.get("status") == "running" and summary.get("host") == platform.node():
+        try:
+            os.kill(summary["pid"], 0)
+        except ProcessLookupError:
+            return "killed"
+        except (OSError, KeyError):
+            pass
+    return summary.get("status", "unknown")
+
+
 def hidden_sizes(config):
     """``16-8`` for a model whose layers before the output have n_out 16 and 8."""
     layers = lookup(config, "model.layers") or []
@@ -116,7 +129,7 @@ def listing(directory="experiments", sort=None):
         best = summary.get("best") or (metrics.loc[metrics["val_loss"].idxmin()].to_dict()
                                        if metrics["val_loss"].notna().any() else {})
         test = summary.get("test", {})
-        rows.append({"run": os.path.relpath(run_dir, directory), "status": summary.get("status", "unknown"),
+        rows.append({"run": os.path.relpath(run_dir, directory), "status": status(summary),
                      "dataset": lookup(config, "data.name"), "hidden": hidden_sizes(config),
                      "optimizer": lookup(config, "optimizer.name"), "lr": lookup(config, "optimizer.lr"),
                      "batch": lookup(config, "data.batch_size"),

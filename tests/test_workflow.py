@@ -1,7 +1,6 @@
 """The experiment workflow: shell loops, sweeps (local and Dask), compare, list, resume, report."""
 import base64
 import html.parser
-import json
 import os
 import shutil
 import signal
@@ -101,6 +100,7 @@ def test_resume_after_kill_9_and_ctrl_c_gives_identical_results(tmp_path, refere
     assert code == -signal.SIGKILL
     assert runs.read_json(os.path.join(run_dir, "summary.json"))["status"] == "running"
     assert os.path.isfile(os.path.join(run_dir, checkpoint.FILE))
+    assert "killed" in CliRunner().invoke(main, ["list", str(tmp_path / "runs")]).output
 
     code, out, err = stop_after_a_few_epochs(cli("train", "--resume", run_dir), run_dir, signal.SIGINT)
     assert code == 130 and out == ""
