@@ -90,7 +90,7 @@ def resume(run_dir, progress=False):
         raise ConfigError(f"{run_dir} has already finished (summary.json says completed)")
     config = resolve(read_yaml(os.path.join(run_dir, "config.yaml")))
     built = build(config)
-    summary = {**new_summary(run_dir, config, built), **saved, "status": "running",
+    summary = {**new_summary(run_dir, config, built), **saved, "status": "running", "run_dir": run_dir,
                "resumed": saved.get("resumed", 0) + 1, **process()}
     return train(run_dir, config, built, summary, progress, checkpoint.load(run_dir))
 
