@@ -115,7 +115,9 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
         runs.write_json(os.path.join(sweep_dir, "sweep.json"), {
             "config": config_path, "overrides": list(overrides), "grid": parse_grid(grid_texts),
             "random": random, "seed": seed, "runs": [os.path.basename(job[0]) for job in planned]})
-        log(f"{len(planned)} runs in {sweep_dir}: {len(planned) - len(todo)} already finished, {len(todo)} to run")
+        resumed = sum(is_run(job[0]) for job in todo)
+        log(f"{len(planned)} runs in {sweep_dir}: {len(planned) - len(todo)} already finished, {len(todo)} to run"
+            + (f" ({resumed} of them resumed)" if resumed else ""))
         with parallel_config(backend=backend, n_jobs=jobs):
             for run_dir, status in Parallel(return_as="generator_unordered")(delayed(run_one)(*job) for job in todo):
                 log(f"  {os.path.basename(run_dir)}: {status}")

@@ -231,7 +231,7 @@ def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
     runs.write_json(os.path.join(interrupted, "summary.json"), {**summary, "status": "interrupted"})
     lines = []
     _, second = sweep(config, grid, jobs=1, log=lines.append)
-    assert "1 already finished, 1 to run" in lines[0] and lines[1:] == ["  lr=0.05: completed"]
+    assert lines[0].endswith("1 already finished, 1 to run (1 of them resumed)") and lines[1:] == ["  lr=0.05: completed"]
     assert sorted(os.listdir(tmp_path / "runs" / "sine-sweep")) == ["compare.png", "lr=0.02", "lr=0.05",
                                                                     "sweep.csv", "sweep.json"]
     pd.testing.assert_frame_equal(metrics_without_time(interrupted), expected)
