@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from cli import main
 from neural_networks import checkpoint, runs
+from neural_networks import sweep as sweep_module
 from neural_networks.config import load_config
 from neural_networks.errors import ConfigError
 from neural_networks.experiment import resume, run
-from neural_networks import sweep as sweep_module
 from neural_networks.sweep import combinations, parse_grid, plan, sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,16 +40,17 @@ SLOW = {"name": "slow", "data": {"name": "sinewave", "n_samples": 200, "noise": 
         "log": {"plot": False}}
 
 
-def write_config(folder, config, **log):
+def write_config(folder, config):
+    """Write ``config`` as a YAML file in ``folder`` whose runs go to ``folder/runs``."""
     path = os.path.join(folder, f"{config['name']}.yaml")
-    runs.write_yaml(path, {**config, "log": {**config["log"], "save_dir": os.path.join(folder, "runs"), **log}})
+    runs.write_yaml(path, {**config, "log": {**config["log"], "save_dir": os.path.join(folder, "runs")}})
     return path
 
 
-def cli(*args, **kwargs):
+def cli(*args):
     """Start ``python -m cli ARGS`` from the repository root."""
     return subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def metrics_without_time(run_dir):
