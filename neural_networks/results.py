@@ -124,12 +124,13 @@ def listing(directory="experiments", sort=None):
     import pandas as pd
 
     rows = []
-    for run_dir in runs_under(directory):
+    for run_dir in [directory] if is_run(directory) else runs_under(directory):
         config, summary, metrics = read_run(run_dir)
         best = summary.get("best") or (metrics.loc[metrics["val_loss"].idxmin()].to_dict()
                                        if metrics["val_loss"].notna().any() else {})
         test = summary.get("test", {})
-        rows.append({"run": os.path.relpath(run_dir, directory), "status": status(summary),
+        rows.append({"run": os.path.relpath(run_dir, directory) if run_dir != directory else run_dir,
+                     "status": status(summary),
                      "dataset": lookup(config, "data.name"), "hidden": hidden_sizes(config),
                      "optimizer": lookup(config, "optimizer.name"), "lr": lookup(config, "optimizer.lr"),
                      "batch": lookup(config, "data.batch_size"),

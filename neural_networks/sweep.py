@@ -108,6 +108,8 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
     """
     from joblib import Parallel, delayed, parallel_config
 
+    if jobs == 0:
+        raise ConfigError("--jobs 0 runs nothing: give how many runs at once, or -1 for one per CPU core")
     sweep_dir, planned = plan(config_path, grid_texts, overrides, name, random, seed)
     todo = [job for job in planned if not finished(job[0], job[1])]
     with connected(backend, scheduler) if todo else contextlib.nullcontext():

@@ -256,6 +256,8 @@ def test_sweep_rejects_bad_values_before_running_anything(tmp_path):
     config = write_config(tmp_path, SINE)
     result = CliRunner().invoke(main, ["sweep", config, "--grid", "optimizer.lr=0.1,-1"])
     assert result.exit_code == 2 and "optimizer.lr" in result.output and "lr=-1" in result.output
+    result = CliRunner().invoke(main, ["sweep", config, "--grid", "optimizer.lr=0.1", "--jobs", "0"])
+    assert result.exit_code == 2 and "--jobs 0" in result.output
     assert not os.path.exists(tmp_path / "runs")
 
 
@@ -309,6 +311,8 @@ def test_list_shows_every_run_sorted(swept):
     assert losses == sorted(losses)
     assert {row.split()[0] for row in rows} == {f"sine-sweep/lr={lr},n_out={n}" for lr in ("0.01", "0.2")
                                                 for n in (4, 16)}
+    one = CliRunner().invoke(main, ["list", str(swept[0] / "runs" / "sine-sweep" / "lr=0.2,n_out=16")])
+    assert len(one.output.splitlines()) == 2 and "completed" in one.output
 
 
 class Page(html.parser.HTMLParser):
