@@ -20,19 +20,18 @@ def find_runs(paths):
     for pattern in paths:
         matches = sorted(glob.glob(pattern)) or [pattern]
         for path in matches:
-            if is_run(path):
-                found.append(path)
-            elif os.path.isdir(path):
-                found.extend(runs_under(path))
-            else:
+            if not os.path.isdir(path):
                 raise ConfigError(f"{pattern!r} matches no run folder")
+            found.extend(runs_under(path))
     if not found:
         raise ConfigError(f"no run folders in {', '.join(paths)}")
     return list(dict.fromkeys(os.path.normpath(p) for p in found))
 
 
 def runs_under(directory):
-    """Run folders inside ``directory`` and inside its sub-folders that are not runs (sweeps), sorted."""
+    """``directory`` if it is a run, else the runs in it and in its sub-folders that are not runs (sweeps)."""
+    if is_run(directory):
+        return [directory]
     found = []
     for root, folders, _ in os.walk(directory):
         folders.sort()
@@ -124,7 +123,7 @@ def listing(directory="experiments", sort=None):
     import pandas as pd
 
     rows = []
-    for run_dir in [directory] if is_run(directory) else runs_under(directory):
+    for run_dir in runs_under(directory):
         config, summary, metrics = read_run(run_dir)
         best = summary.get("best") or (metrics.loc[metrics["val_loss"].idxmin()].to_dict()
                                        if metrics["val_loss"].notna().any() else {})
