@@ -27,8 +27,8 @@ class Group(click.Group):
             where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             click.echo(f"Error: {error.format_message()}{where}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+        except KeyboardInterrupt as error:
+            click.echo(f"Interrupted: {error}" if str(error) else "Interrupted.", err=True)
             sys.exit(130)
 
 
@@ -47,7 +47,7 @@ def main():
 def train_options(command):
     """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
     options = [
-        click.argument("config", type=click.Path()),
+        click.argument("config", type=click.Path(), required=False),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
                           "model.layers.0.n_out=32 (repeatable)."),
@@ -56,24 +56,33 @@ def train_options(command):
         click.option("--epochs", type=int, help="Number of epochs."),
         click.option("--save-dir", help="Folder that holds the run folders (default: experiments)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary; print only the run folder."),
+        click.option("--resume", metavar="RUN", type=click.Path(file_okay=False),
+                     help="Continue the interrupted run folder RUN from its last checkpoint (no CONFIG)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def train_run(config, overrides, name, seed, epochs, save_dir, quiet):
-    """Load, override and train; print a short result and the run folder as the last line."""
+def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=None):
+    """Load, override and train (or resume); print a short result and the run folder as the last line."""
     from neural_networks.config import load_config
-    from neural_networks.experiment import run
+    from neural_networks.experiment import resume as resume_run, run
 
     extra = [f"{key}={value}" for key, value in
              (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
              if value is not None]
     overrides = list(overrides) + extra
-    resolved = load_config(config, overrides)
     progress = not quiet and sys.stderr.isatty()
-    run_dir, summary = run(resolved, overrides, progress=progress, describe=None if quiet else click.echo)
+    if resume:
+        if config or overrides:
+            raise click.UsageError("--resume continues RUN with its own saved config: give no CONFIG or options")
+        run_dir, summary = resume_run(resume, progress=progress)
+    elif not config:
+        raise click.UsageError("missing CONFIG (or --resume RUN)")
+    else:
+        run_dir, summary = run(load_config(config, overrides), overrides, progress=progress,
+                             describe=None if quiet else click.echo)
     if not quiet:
         test = summary["test"]
         score = (f"test accuracy {test['accuracy']:.4f}" if "accuracy" in test
@@ -91,6 +100,7 @@ def train(**options):
     \b
     Example:
       nnrun train configs/iris.yaml --set optimizer.lr=0.1 --set model.layers.0.n_out=32
+      nnrun train --resume experiments/iris      # after Ctrl-C or a crash
     """
     train_run(**options)
 
@@ -286,6 +296,102 @@ def components(kind, markdown):
 
 
 main.add_command(components, name="list-components")
+
+
+# --- experiment workflow: sweep, compare, list, report ---
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...", required=True,
+              help="Values to try for a config key (repeatable: the runs are every combination).")
+@click.option("--random", type=click.IntRange(min=1), metavar="N",
+              help="Run only N combinations drawn at random from the grid.")
+@click.option("--random-seed", "sweep_seed", type=int, default=0, show_default=True,
+              help="Seed of the --random draws (the runs' own seed is a config key: --grid seed=0,1,2).")
+@click.option("--jobs", "-j", type=int, default=-1, show_default=True,
+              help="Runs at once (-1: one per CPU core, or per Dask worker thread).")
+@click.option("--name", help="Sweep folder name inside save_dir (default: CONFIG's name + '-sweep').")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a key in every run.")
+@click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
+              help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
+def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, scheduler):
+    """Train every combination of --grid values in parallel; write sweep.csv and compare.png.
+
+    Each run is a normal run folder inside the sweep folder. Started again, a sweep skips the
+    runs already finished and resumes interrupted ones.
+
+    \b
+    Example:
+      nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
+      nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
+    """
+    from neural_networks.sweep import sweep as run_sweep
+
+    try:
+        sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
+                                     log=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("run the same command again to skip the finished runs and resume the rest") from None
+    click.echo(frame.to_string(index=False))
+    click.echo(sweep_dir)
+
+
+@main.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--metric", default="val_loss", show_default=True,
+              type=click.Choice(["val_loss", "val_error", "train_loss", "train_error"]),
+              help="Metric to sort and plot.")
+@click.option("--by", multiple=True, metavar="KEY", help="Also plot the best metric against this config key.")
+@click.option("-o", "--output", default="compare.png", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the figure.")
+def compare(runs, metric, by, output):
+    """Overlay the runs' curves, plot the metric against --by keys, print the runs best first.
+
+    RUNS are run folders, sweep folders or globs (quote them to let nnrun expand them).
+
+    \b
+    Example:
+      nnrun compare experiments/iris-sweep --by optimizer.lr -o lr.png
+      nnrun compare 'experiments/iris*' --metric val_error
+    """
+    from neural_networks.compare import compare as compare_runs
+    from neural_networks.results import find_runs
+
+    frame = compare_runs(find_runs(runs), metric, by, output)
+    click.echo(frame.to_string(index=False))
+    click.echo(output)
+
+
+@main.command(name="list")
+@click.argument("directory", default="experiments", type=click.Path(file_okay=False))
+@click.option("--sort", metavar="COLUMN", help="Sort by this column (e.g. val_loss, test_accuracy) instead of date.")
+def list_runs(directory, sort):
+    """List the runs in DIRECTORY (and its sweeps): settings, epochs, best validation and test results.
+
+    \b
+    Example:
+      nnrun list experiments --sort val_loss
+    """
+    from neural_networks.results import listing
+
+    frame = listing(directory, sort)
+    click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write (default: PATH/report.html).")
+def report(path, output):
+    """Write a self-contained report.html (plots inlined, tables) of a run or a sweep.
+
+    \b
+    Example:
+      nnrun report experiments/iris-sweep
+    """
+    from neural_networks.report import report as write_report
+
+    click.echo(write_report(path, output))
 
 if __name__ == "__main__":
     main()

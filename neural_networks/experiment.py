@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from . import runs
+from . import checkpoint, runs
 from .config import check_name
 from .data import load_data
 from .errors import ConfigError, TrainingError
@@ -55,55 +55,110 @@ def versions():
     return {"nnrun": __version__, "numpy": numpy.__version__, "python": platform.python_version()}
 
 
-def run(config, overrides=(), progress=False, log=print, describe=None):
+def run(config, overrides=(), progress=False, describe=None):
     """Train the resolved ``config``; return (run folder, summary). Files appear as training goes.
 
     ``describe`` (e.g. ``print``), if given, receives the model's summary table before training.
     """
     check_name(config["name"])
-    rng, data, model, optimizer = build(config)
+    built = build(config)
     if describe:
         from .summary import format_summary
 
-        describe(format_summary(config, data, model))
+        describe(format_summary(config, built[1], built[2]))
     run_dir = runs.create_run_dir(config["log"]["save_dir"], config["name"])
     runs.write_yaml(os.path.join(run_dir, "config.yaml"), config)
-    os.mkdir(os.path.join(run_dir, "parameters"))
-    started = time.perf_counter()
-    history = []
+    return train(run_dir, config, built, new_summary(run_dir, config, built, overrides), progress)
+
+
+def new_summary(run_dir, config, built, overrides=()):
+    """summary.json as training starts; ``overrides`` (the ``--set`` texts) let comparisons group runs."""
+    return {"name": os.path.basename(run_dir), "run_dir": run_dir, "status": "running",
+            "dataset": config["data"]["name"], "task": built[1].task, "seed": config["seed"],
+            "overrides": list(overrides), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "versions": versions(), "parameters": built[2].count_parameters(), **process()}
+
+
+def process():
+    """Which process trains the run, so that ``nnrun list`` can tell a killed run from a running one."""
+    return {"host": platform.node(), "pid": os.getpid()}
+
+
+def resume(run_dir, progress=False):
+    """Continue an unfinished run in its own folder from its last checkpoint (the start if none).
+
+    The data and model are rebuilt from the saved config and seed, then the checkpoint restores
+    parameters, optimizer, scheduler, RNG and history: the run ends exactly as an uninterrupted one.
+    """
+    from .config import read_yaml, resolve
+
+    if not os.path.isfile(os.path.join(run_dir, "config.yaml")):
+        raise ConfigError(f"{run_dir!r} is not a run folder (no config.yaml)")
+    path = os.path.join(run_dir, "summary.json")
+    saved = runs.read_json(path) if os.path.isfile(path) else {}
+    if saved.get("status") == "completed":
+        raise ConfigError(f"{run_dir} has already finished (summary.json says completed)")
+    config = resolve(read_yaml(os.path.join(run_dir, "config.yaml")))
+    built = build(config)
+    summary = {**new_summary(run_dir, config, built), **saved, "status": "running", "run_dir": run_dir,
+               "resumed": saved.get("resumed", 0) + 1, **process()}
+    return train(run_dir, config, built, summary, progress, checkpoint.load(run_dir))
+
+
+def train(run_dir, config, built, summary, progress=False, saved=None):
+    """Fit in ``run_dir`` from the checkpoint ``saved`` (or the start), checkpointing every epoch."""
+    rng, data, model, optimizer = built
+    os.makedirs(os.path.join(run_dir, "parameters"), exist_ok=True)
+    state, meta = saved or (None, {"seconds": 0.0})
+    started = time.perf_counter() - meta["seconds"]
     metrics_path = os.path.join(run_dir, "metrics.csv")
-    runs.write_frame(metrics_path, metrics_frame(history))  # the header now: a run failing in epoch 1 keeps it
+    if state is None:  # the header now: a run failing in epoch 1 keeps it
+        runs.write_text(metrics_path, metrics_csv([]))
 
     def on_epoch(row):
-        history.append(row)
-        runs.write_frame(metrics_path, metrics_frame(history))
+        checkpoint.save(run_dir, trainer.state_dict(), seconds=time.perf_counter() - started)
+        runs.write_text(metrics_path, metrics_csv(trainer.history))
+
+    def stop(status, **extra):
+        summary.update(status=status, epochs_run=len(trainer.history), seconds=time.perf_counter() - started,
+                       **extra)
+        runs.write_json(os.path.join(run_dir, "summary.json"), summary)
 
     trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
                       epochs=config["train"]["epochs"], early_stopping=config["train"]["early_stopping"],
                       monitor=config["train"]["monitor"], progress=progress, on_epoch=on_epoch)
-    summary = {"name": os.path.basename(run_dir), "run_dir": run_dir, "status": "completed",
-               "dataset": config["data"]["name"], "task": data.task, "seed": config["seed"],
-               "overrides": list(overrides), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-               "versions": versions(), "parameters": model.count_parameters()}
+    if state is not None:
+        trainer.load_state_dict(state)
+    runs.write_json(os.path.join(run_dir, "summary.json"), summary)
     try:
         # overflow warnings would bury the one-line error: the trainer reports a non-finite loss itself
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             trainer.fit()
     except TrainingError as error:
-        summary.update(status="diverged", error=str(error), epochs_run=len(history),
-                       seconds=time.perf_counter() - started)
-        runs.write_json(os.path.join(run_dir, "summary.json"), summary)
+        stop("diverged", error=str(error))
         raise TrainingError(f"{error} (run folder kept: {run_dir})") from None
+    except KeyboardInterrupt:
+        stop("interrupted")
+        raise KeyboardInterrupt(f"stopped after epoch {len(trainer.history)}, all saved; continue with: "
+                                f"nnrun train --resume {run_dir}") from None
     summary["seconds"] = time.perf_counter() - started
+    summary["status"] = "completed"
     finish(run_dir, config, data, model, trainer, summary)
+    checkpoint.remove(run_dir)
     return run_dir, summary
 
 
-def metrics_frame(history):
-    import pandas as pd
+METRICS = ["epoch", "lr", "train_loss", "train_error", "val_loss", "val_error", "seconds"]
 
-    columns = ["epoch", "lr", "train_loss", "train_error", "val_loss", "val_error", "seconds"]
-    return pd.DataFrame(history, columns=columns)
+
+def metrics_csv(history):
+    """metrics.csv's text: a row per epoch (NaN left empty, as pandas writes it). Plain string
+    formatting, not pandas, since the file is rewritten after every epoch."""
+    def cell(value):
+        return "" if value != value else repr(value)
+
+    return "".join(",".join(row) + "\n" for row in
+                   [METRICS] + [[cell(epoch[k]) for k in METRICS] for epoch in history])
 
 
 def preprocess_arrays(data):

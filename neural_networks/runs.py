@@ -76,6 +76,11 @@ def _finite(value):
     return value
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
     return _finite(value.item() if isinstance(value, np.generic) else np.asarray(value).tolist())

@@ -61,9 +61,30 @@ class Trainer:
             total_error += error_rate(task, Y, Y_hat) * len(X)
         return total_loss / len(train), total_error / len(train)
 
+    def state_dict(self):
+        """Everything ``fit`` needs to go on after the last finished epoch (arrays and plain values)."""
+        return {"history": self.history, "best_epoch": self.best_epoch, "best_value": self.best_value,
+                "best_state": self.best_state, "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state):
+        """Continue from :meth:`state_dict`: the next epoch runs exactly as it would have."""
+        self.history = [dict(row) for row in state["history"]]
+        self.best_epoch, self.best_value = state["best_epoch"], state["best_value"]
+        self.best_state = {k: np.array(v) for k, v in state["best_state"].items()}
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        self.start_epoch = self.history[-1]["epoch"] + 1 if self.history else 1
+
+    def stopped(self):
+        """Whether early stopping has fired: ``patience`` epochs without improving the monitored metric."""
+        return bool(self.early_stopping and self.history and
+                    self.history[-1]["epoch"] - self.best_epoch >= self.early_stopping["patience"])
+
     def fit(self):
         """Train for the configured epochs (or until early stopping); leave the best weights loaded."""
-        epochs = range(self.start_epoch, self.epochs + 1)
+        epochs = range(self.start_epoch, 0 if self.stopped() else self.epochs + 1)
         bar = None
         if self.progress:
             from tqdm import tqdm
@@ -90,7 +111,7 @@ class Trainer:
                 bar.set_postfix(loss=f"{train_loss:.4g}", val_loss=f"{val_loss:.4g}", refresh=False)
             if self.on_epoch:
                 self.on_epoch(row)
-            if self.early_stopping and epoch - self.best_epoch >= self.early_stopping["patience"]:
+            if self.stopped():
                 break
         if bar is not None:
             bar.close()

@@ -8,10 +8,13 @@ import difflib
 import inspect
 import math
 import numbers
+import re
 import typing
 from dataclasses import dataclass
 
 from .errors import ConfigError
+
+SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ def check_value(value, annotation, key):
             return int(value)
         raise fail
     if annotation is float:
+        if isinstance(value, str) and SCIENTIFIC.fullmatch(value.strip()):  # YAML 1.1 reads 1e-3 as a string
+            value = float(value)
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             try:
                 number = float(value)

@@ -256,7 +256,7 @@ def test_bad_config_is_one_line_exit_2_and_no_run_folder(tmp_path, case):
 
 @pytest.mark.parametrize("args, words", [
     (["train", IRIS, "--seed", "abc"], "'abc' is not a valid integer"),
-    (["train"], "Missing argument 'CONFIG'"),
+    (["train"], "missing CONFIG (or --resume RUN)"),
     (["trian", IRIS], "Did you mean 'train'"),
     (["train", IRIS, "--bogus"], "No such option '--bogus'"),
 ], ids=["option-type", "missing-argument", "command", "option"])

@@ -1,0 +1,104 @@
+"""``report.html``: one self-contained page (plots inlined as base64 PNG, tables) for a run or a sweep."""
+import base64
+import html
+import os
+
+import yaml
+
+from . import runs
+from .errors import ConfigError
+from .results import find_runs, is_run, read_run
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:.9em;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;
+text-align:right}th{background:#f3f3f3}img{max-width:100%;display:block;margin:1em 0}
+pre{background:#f7f7f7;padding:1em;overflow:auto}"""
+
+
+def image(png):
+    """An <img> holding PNG bytes inline, so the page needs no other file."""
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def figure_png(draw):
+    """PNG bytes of the figure that ``draw(path)`` saves (drawn into a temporary file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "figure.png")
+        draw(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def table(frame):
+    """An HTML table that scrolls sideways when it is wider than the page."""
+    text = frame.to_html(index=False, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
+    return f'<div style="overflow-x:auto">{text}</div>'
+
+
+
+def run_section(run_dir):
+    """A run's results, curves, confusion matrix, per-class scores and config."""
+    import pandas as pd
+
+    from .compare import compare
+
+    config, summary, metrics = read_run(run_dir)
+    test = summary.get("test", {})
+    facts = {"status": summary.get("status"), "dataset": summary.get("dataset"),
+             "parameters": summary.get("parameters"), "epochs run": len(metrics),
+             "best epoch": summary.get("best_epoch"), "seconds": summary.get("seconds"),
+             **{f"best {k}": v for k, v in (summary.get("best") or {}).items()},
+             **{f"test {k}": v for k, v in test.items() if not isinstance(v, (dict, list))}}
+    facts = pd.DataFrame({"result": list(facts), "value": list(facts.values())})
+    parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
+    plots = [name for name in ("loss.png", "error.png", "confusion_matrix.png")
+             if os.path.isfile(os.path.join(run_dir, name))]
+    if plots:
+        for name in plots:
+            with open(os.path.join(run_dir, name), "rb") as f:
+                parts.append(image(f.read()))
+    elif len(metrics):
+        parts.append(image(figure_png(lambda path: compare([run_dir], path=path))))
+    if test.get("per_class"):
+        parts.append(table(pd.DataFrame(test["per_class"]).T.rename_axis("class").reset_index()))
+    parts.append(f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>")
+    return "\n".join(parts)
+
+
+def sweep_section(sweep_dir):
+    """A sweep's table (best first), its comparison plot and its best run."""
+    import pandas as pd
+
+    frame = pd.read_csv(os.path.join(sweep_dir, "sweep.csv"))
+    parts = [f"<h2>{len(frame)} runs, best first</h2>", table(frame)]
+    plot = os.path.join(sweep_dir, "compare.png")
+    if os.path.isfile(plot):
+        with open(plot, "rb") as f:
+            parts.append(image(f.read()))
+    if len(frame):
+        parts.append(run_section(os.path.join(sweep_dir, frame["run"].iloc[0])))
+    return "\n".join(parts)
+
+
+def report(path, output=None):
+    """Write the report of a run folder or a sweep (or any folder of runs) and return its path."""
+    if is_run(path):
+        body = run_section(path)
+    elif os.path.isfile(os.path.join(path, "sweep.csv")):
+        body = sweep_section(path)
+    elif os.path.isdir(path):
+        from .compare import compare
+
+        run_dirs = find_runs([path])
+        frame = compare(run_dirs)
+        body = table(frame) + image(figure_png(lambda p: compare(run_dirs, path=p)))
+    else:
+        raise ConfigError(f"{path!r} is neither a run folder nor a sweep folder")
+    title = html.escape(f"nnrun report: {os.path.basename(os.path.normpath(path))}")
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{STYLE}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n")
+    output = output or os.path.join(path, "report.html")
+    runs.write_text(output, page)
+    return output

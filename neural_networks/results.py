@@ -1,0 +1,182 @@
+"""Finished (and unfinished) run folders read back as tables: one row per run, for listing and comparing."""
+import glob
+import os
+import platform
+
+from . import runs
+from .errors import ConfigError
+
+METRICS = ("val_loss", "val_error", "train_loss", "train_error")
+TEST_COLUMNS = ("test_loss", "test_accuracy", "test_error")
+
+
+def is_run(path):
+    return os.path.isfile(os.path.join(path, "config.yaml"))
+
+
+def find_runs(paths):
+    """Run folders named by ``paths``: run folders, folders holding runs (a sweep, ``experiments``), globs."""
+    found = []
+    for pattern in paths:
+        matches = sorted(glob.glob(pattern)) or [pattern]
+        for path in matches:
+            if not os.path.isdir(path):
+                raise ConfigError(f"{pattern!r} matches no run folder")
+            found.extend(runs_under(path))
+    if not found:
+        raise ConfigError(f"no run folders in {', '.join(paths)}")
+    return list(dict.fromkeys(os.path.normpath(p) for p in found))
+
+
+def runs_under(directory):
+    """``directory`` if it is a run, else the runs in it and in its sub-folders that are not runs (sweeps)."""
+    if is_run(directory):
+        return [directory]
+    found = []
+    for root, folders, _ in os.walk(directory):
+        folders.sort()
+        for name in list(folders):
+            if is_run(os.path.join(root, name)):
+                found.append(os.path.join(root, name))
+                folders.remove(name)  # a run's own sub-folders hold no runs
+    return found
+
+
+def lookup(config, key):
+    """The value at dotted ``key`` (list items by index) in a config mapping, or None."""
+    node = config
+    for part in key.split("."):
+        if isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def read_run(run_dir):
+    """(config, summary, metrics frame) of a run folder; missing files give empty ones."""
+    import pandas as pd
+
+    from .config import read_yaml
+
+    config = read_yaml(os.path.join(run_dir, "config.yaml")) or {}
+    path = os.path.join(run_dir, "summary.json")
+    summary = runs.read_json(path) if os.path.isfile(path) else {"status": "unknown"}
+    path = os.path.join(run_dir, "metrics.csv")
+    metrics = pd.read_csv(path) if os.path.isfile(path) else pd.DataFrame(
+        columns=["epoch", "train_loss", "train_error", "val_loss", "val_error"])
+    return config, summary, metrics
+
+
+def run_row(run_dir, keys=(), metric="val_loss"):
+    """One table row: the run, its ``keys`` values, best/final ``metric``, test metrics, epochs, seconds."""
+    config, summary, metrics = read_run(run_dir)
+    if metric not in METRICS:
+        from .validation import closest
+
+        raise ConfigError(f"unknown metric {metric!r}{closest(metric, METRICS)}; valid: {', '.join(METRICS)}")
+    values = metrics[metric]
+    test = summary.get("test", {})
+    row = {"run": run_dir, "status": status(summary)}
+    row.update({key: lookup(config, key) for key in keys})
+    row.update({f"best_{metric}": values.min() if len(values) else float("nan"),
+                f"final_{metric}": values.iloc[-1] if len(values) else float("nan"),
+                "best_epoch": int(metrics["epoch"][values.idxmin()]) if values.notna().any() else None,
+                "epochs": len(metrics), "test_loss": test.get("loss"), "test_accuracy": test.get("accuracy"),
+                "test_error": test.get("error"), "seconds": summary.get("seconds")})
+    return row
+
+
+def runs_frame(run_dirs, keys=(), metric="val_loss"):
+    """A pandas table of runs sorted by their best ``metric`` (lowest first); empty test columns dropped."""
+    import pandas as pd
+
+    frame = pd.DataFrame([run_row(path, keys, metric) for path in run_dirs])
+    empty = [c for c in TEST_COLUMNS if frame[c].isna().all()]
+    return frame.drop(columns=empty).sort_values(f"best_{metric}", kind="stable", na_position="last",
+                                                 ignore_index=True)
+
+
+def status(summary):
+    """The run's status, ``killed`` for one that says ``running`` but whose process on this machine is gone."""
+    if summary.get("status") == "running" and summary.get("host") == platform.node():
+        try:
+            os.kill(summary["pid"], 0)
+        except ProcessLookupError:
+            return "killed"
+        except (OSError, KeyError):
+            pass
+    return summary.get("status", "unknown")
+
+
+def hidden_sizes(config):
+    """``16-8`` for a model whose layers before the output have n_out 16 and 8."""
+    layers = lookup(config, "model.layers") or []
+    return "-".join(str(layer["n_out"]) for layer in layers[:-1]
+                    if isinstance(layer, dict) and layer.get("n_out") is not None)
+
+
+def listing(directory="experiments", sort=None):
+    """``nnrun list``: one row per run under ``directory`` with its key settings and results, by date."""
+    import pandas as pd
+
+    rows = []
+    for run_dir in runs_under(directory):
+        config, summary, metrics = read_run(run_dir)
+        best = summary.get("best") or (metrics.loc[metrics["val_loss"].idxmin()].to_dict()
+                                       if metrics["val_loss"].notna().any() else {})
+        test = summary.get("test", {})
+        rows.append({"run": os.path.relpath(run_dir, directory) if run_dir != directory else run_dir,
+                     "status": status(summary),
+                     "dataset": lookup(config, "data.name"), "hidden": hidden_sizes(config),
+                     "optimizer": lookup(config, "optimizer.name"), "lr": lookup(config, "optimizer.lr"),
+                     "batch": lookup(config, "data.batch_size"),
+                     "epochs": f"{len(metrics)}/{lookup(config, 'train.epochs')}",
+                     "val_loss": best.get("val_loss"), "val_error": best.get("val_error"),
+                     "test_accuracy": test.get("accuracy"), "test_error": test.get("error"),
+                     "date": summary.get("started", "")})
+    frame = pd.DataFrame(rows, columns=["run", "status", "dataset", "hidden", "optimizer", "lr", "batch",
+                                        "epochs", "val_loss", "val_error", "test_accuracy", "test_error",
+                                        "date"])
+    if sort is None:
+        return frame.sort_values("date", kind="stable", ignore_index=True)
+    if sort not in frame.columns:
+        from .validation import closest
+
+        raise ConfigError(f"cannot sort by {sort!r}{closest(sort, frame.columns)}; valid: {', '.join(frame.columns)}")
+    return frame.sort_values(sort, ascending="accuracy" not in sort, kind="stable", na_position="last",
+                             ignore_index=True)
+
+
+def flatten(config, prefix=""):
+    """{dotted key: leaf value} of a nested config (list items by index)."""
+    items = config.items() if isinstance(config, dict) else enumerate(config)
+    flat = {}
+    for key, value in items:
+        if isinstance(value, (dict, list)) and value:
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def varying_keys(configs):
+    """Dotted keys whose values differ between ``configs`` (the run name and folder aside)."""
+    flats = [flatten(c) for c in configs]
+    keys = dict.fromkeys(k for flat in flats for k in flat if k not in ("name", "log.save_dir"))
+    return [k for k in keys if len({repr(flat.get(k)) for flat in flats}) > 1]
+
+
+def short_keys(keys):
+    """{key: its shortest dotted suffix that no other key ends with}: optimizer.lr -> lr."""
+    short = {}
+    for key in keys:
+        parts = key.split(".")
+        for n in range(1, len(parts) + 1):
+            suffix = ".".join(parts[-n:])
+            if not any(other != key and (other == suffix or other.endswith("." + suffix)) for other in keys):
+                break
+        short[key] = suffix
+    return short
