@@ -71,12 +71,13 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
         if frame[key].isna().all():
             raise ConfigError(f"no run has the config key {key!r}; keys that differ: {', '.join(varying) or 'none'}")
     if path:
-        from .plots import pyplot, save
+        from .plots import figure, save
 
         shown = [k for k in short if k in varying][:1 if len(run_dirs) > 10 else None]  # many runs: colour by one key
         names = [", ".join(f"{short[k]}={lookup(c, k)}" for k in shown) or run_dir
                  for run_dir, c in zip(run_dirs, configs)]
-        fig, axes = pyplot().subplots(1, 1 + len(by), figsize=(6.5 + 4.5 * len(by), 4.2), squeeze=False)
+        fig = figure(figsize=(6.5 + 4.5 * len(by), 4.2))
+        axes = fig.subplots(1, 1 + len(by), squeeze=False)
         plot_curves(axes[0][0], [metrics for _, _, metrics in loaded], names, metric)
         for ax, key in zip(axes[0][1:], by):
             plot_against(ax, frame, key, metric, [k for k in varying if k != key], short)

@@ -6,7 +6,7 @@ count), as in the course's hand-drawn graphs. A small fully connected net (every
 """
 import numpy as np
 
-from .plots import pyplot, save
+from .plots import figure, save
 from .summary import layer_rows, shape_text
 
 MAX_UNITS = 12
@@ -22,10 +22,9 @@ def draws_units(model, rows):
 
 def plot_architecture(model, input_shape, path, title="", dtype=np.float32):
     """Write the diagram of ``model`` (built for samples of ``input_shape``) to the PNG ``path``."""
-    plt = pyplot()
     rows = layer_rows(model, input_shape, dtype)
     draw = _draw_units if draws_units(model, rows) else _draw_graph
-    fig = draw(plt, model, rows, model.loss.name)
+    fig = draw(model, rows, model.loss.name)
     fig.axes[0].set_title(title)
     save(fig, path)
 
@@ -36,7 +35,7 @@ def _label(row):
     return text + (f"\n{row.parameters:,} parameters" if row.parameters else "")
 
 
-def _draw_graph(plt, model, rows, loss):
+def _draw_graph(model, rows, loss):
     """Alternating value ellipses and operation boxes down the middle, joined by arrows."""
     nodes = [("value", f"X  {shape_text(rows[0].shape)}", None)]
     for row in rows[1:]:
@@ -50,7 +49,7 @@ def _draw_graph(plt, model, rows, loss):
     gap = 0.32
     tops = np.concatenate([[0.0], -np.cumsum(np.add(heights, gap))[:-1]])
     total = -tops[-1] + heights[-1]
-    fig = plt.figure(figsize=(4.5, total))
+    fig = figure(figsize=(4.5, total))
     ax = fig.add_axes([0, 0, 1, 1])
     for i, ((kind, text, parameters), top, height) in enumerate(zip(nodes, tops, heights)):
         if kind == "value":
@@ -67,12 +66,13 @@ def _draw_graph(plt, model, rows, loss):
     return fig
 
 
-def _draw_units(plt, model, rows, loss):
+def _draw_units(model, rows, loss):
     """Rows of unit circles; dense weights as lines (width ~ |w|, blue > 0, red < 0), element-wise as ticks."""
     from matplotlib.collections import LineCollection
 
     widest = max(row.shape[0] for row in rows)
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * widest + 2.5), 1.3 * len(rows) + 0.5))
+    fig = figure(figsize=(max(4.0, 0.55 * widest + 2.5), 1.3 * len(rows) + 0.5))
+    ax = fig.subplots()
 
     def xs(row):
         return np.arange(row.shape[0]) - (row.shape[0] - 1) / 2

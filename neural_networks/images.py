@@ -257,12 +257,11 @@ def plot_image_grid(images, titles, path, title="", insets=None, columns=4):
 
     Images are PIL images or (rows, cols, channels) arrays in [0, 1]; one channel is drawn in gray.
     """
-    from .plots import pyplot, save
+    from .plots import figure, save
 
-    plt = pyplot()
     rows = max(1, -(-len(images) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.5 * rows), squeeze=False, layout="constrained",
-                             subplot_kw={"xticks": [], "yticks": []})  # no ticks to lay out: twice as fast
+    fig = figure(figsize=(2.2 * columns, 2.5 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, subplot_kw={"xticks": [], "yticks": []})  # no ticks to lay out: twice as fast
     for ax in axes.ravel():
         ax.axis("off")
     for i, (image, label) in enumerate(zip(images, titles)):

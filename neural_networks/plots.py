@@ -2,27 +2,25 @@
 import numpy as np
 
 
-def pyplot():
-    import matplotlib
+def figure(**kwargs):
+    """A new matplotlib Figure, outside pyplot's global state: safe in threads (Dask workers),
+    and freed when no longer referenced."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kwargs)
 
 
 def save(fig, path):
-    """Write a figure atomically and free it."""
+    """Write a figure as PNG, atomically."""
     from .runs import atomic_write
 
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100, bbox_inches="tight"), mode="wb")
-    pyplot().close(fig)
 
 
 def plot_curves(history, metric, path, title=""):
     """Training vs validation ``metric`` ('loss' or 'error') per epoch."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = figure(figsize=(6, 4))
+    ax = fig.subplots()
     epochs = [row["epoch"] for row in history]
     for split, style in (("train", "-"), ("val", "--")):
         values = [row[f"{split}_{metric}"] for row in history]
@@ -40,9 +38,9 @@ def plot_curves(history, metric, path, title=""):
 
 def plot_confusion(matrix, classes, path, title=""):
     """A confusion matrix: rows are true classes, columns predicted ones."""
-    plt = pyplot()
     size = max(4, 0.5 * len(classes) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Blues")
     ticks = np.arange(len(classes))
     ax.set_xticks(ticks, [str(c) for c in classes], rotation=45, ha="right")
