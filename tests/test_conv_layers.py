@@ -239,7 +239,7 @@ def test_bit_sequence_labels():
 def train(tmp_path, config, *options):
     """``nnrun train`` in a subprocess; returns the run's summary.json as a dict."""
     result = subprocess.run([sys.executable, "-m", "cli", "train", os.path.join(ROOT, "configs", config),
-                             "--save-dir", str(tmp_path), "--quiet", *options],
+                             "--save-dir", str(tmp_path), "--set", "log.plot=false", "--quiet", *options],
                             cwd=ROOT, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr
@@ -272,6 +272,6 @@ def test_digits_cnn_config_trains_from_the_cli(tmp_path):
     assert summary["test"]["accuracy"] > 0.85
 
 
-def test_sequence_rnn_config_learns_parity(tmp_path):
-    summary = train(tmp_path, "sequence_rnn.yaml", "--set", "data.n_samples=1500", "--epochs", "25")
+def test_sequence_rnn_config_learns_to_count(tmp_path):
+    summary = train(tmp_path, "sequence_rnn.yaml", "--set", "data.n_samples=1000", "--epochs", "20")
     assert summary["test"]["accuracy"] >= 0.95
