@@ -232,7 +232,8 @@ def test_bad_kernel_and_padding_are_config_errors():
 def test_bit_sequence_labels():
     data = initialize_dataset("bit_sequence", n_samples=50, length=6).load(np.random.default_rng(0))
     np.testing.assert_array_equal(data.y, data.X.sum(axis=1) % 2)
-    counts = initialize_dataset("bit_sequence", n_samples=50, length=6, target="count").load(np.random.default_rng(0))
+    counts = initialize_dataset("bit_sequence", n_samples=50, length=6, target="count")
+    counts = counts.load(np.random.default_rng(0))
     np.testing.assert_array_equal(np.asarray(counts.classes)[counts.y], counts.X.sum(axis=1))
 
 

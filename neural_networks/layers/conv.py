@@ -21,7 +21,8 @@ class Convolution(Layer):
     def __init__(self, n_out, kernel_shape, stride, pad, dilation, activation, weight_init):
         super().__init__(activation, weight_init)
         self.n_out, self.pad = n_out, pad
-        self.kernel, self.stride, self.dilation = (per_axis(v, self.ndim) for v in (kernel_shape, stride, dilation))
+        self.kernel, self.stride, self.dilation = (per_axis(v, self.ndim)
+                                                   for v in (kernel_shape, stride, dilation))
 
     def init_parameters(self, input_shape, dtype):
         taps, n_in = int(np.prod(self.kernel)), input_shape[-1]

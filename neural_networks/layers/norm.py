@@ -25,8 +25,12 @@ class BatchNorm(Layer):
 
     def init_parameters(self, input_shape, dtype):
         n = input_shape[-1]
-        self.buffers = {"running_mean": np.zeros((1, n), dtype=dtype), "running_var": np.ones((1, n), dtype=dtype)}
         return {"gamma": np.ones((1, n), dtype=dtype), "beta": np.zeros((1, n), dtype=dtype)}
+
+    def build(self, input_shape, dtype):
+        super().build(input_shape, dtype)
+        n = input_shape[-1]
+        self.buffers = {"running_mean": np.zeros((1, n), dtype=dtype), "running_var": np.ones((1, n), dtype=dtype)}
 
     def _forward(self, X, training):
         X2 = X.reshape(-1, X.shape[-1])

@@ -50,11 +50,13 @@ class Elman(Layer):
 
     def _backward(self, dZ):
         X, A, H, W_h = self.cache["X"], self.cache["A"], self.cache["H"], self.parameters["W_h"]
+        if not self.return_sequences:  # only h_T reached the output
+            last, dZ = dZ, np.zeros_like(A)
+            dZ[:, -1] = last
         dA = np.zeros_like(A)
         carry = np.zeros_like(H[:, 0])  # da_{t+1} W_h^T
         for t in reversed(range(X.shape[1])):
-            dh = carry + (dZ[:, t] if self.return_sequences else (dZ if t == X.shape[1] - 1 else 0))
-            dA[:, t] = self.cell.backward(A[:, t], dh)
+            dA[:, t] = self.cell.backward(A[:, t], dZ[:, t] + carry)
             carry = dA[:, t] @ W_h.T
         dA2 = dA.reshape(-1, self.n_out)
         self.gradients["W_x"] = X.reshape(-1, X.shape[-1]).T @ dA2

@@ -42,8 +42,8 @@ class Windows:
     def __init__(self, shape, kernel, stride, dilation, pad):
         ndim = len(shape)
         self.kernel, self.stride, self.dilation = (per_axis(v, ndim) for v in (kernel, stride, dilation))
-        pads = per_axis(pad, ndim) if not isinstance(pad, str) else (pad,) * ndim
-        self.pads = [padding(*args) for args in zip(pads, shape, self.kernel, self.stride, self.dilation)]
+        self.pads = [padding(*args)
+                     for args in zip(per_axis(pad, ndim), shape, self.kernel, self.stride, self.dilation)]
         self.padded = tuple(n + b + a for n, (b, a) in zip(shape, self.pads))
         self.out = tuple((p - d * (k - 1) - 1) // s + 1
                          for p, k, s, d in zip(self.padded, self.kernel, self.stride, self.dilation))
