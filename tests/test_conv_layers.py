@@ -10,8 +10,10 @@ import sys
 import numpy as np
 import pytest
 
+from neural_networks.config import resolve
 from neural_networks.datasets import initialize_dataset
 from neural_networks.errors import ConfigError
+from neural_networks.experiment import build
 from neural_networks.gradcheck import TOLERANCE, check_layer
 from neural_networks.layers import LAYERS, initialize_layer
 
@@ -220,13 +222,21 @@ def test_conv_weight_fans_count_the_kernel():
     assert limit * 0.9 < np.abs(layer.parameters["W"]).max() <= limit
 
 
-def test_bad_kernel_and_padding_are_config_errors():
-    with pytest.raises(ConfigError, match="kernel_shape"):
+def test_bad_shapes_and_options_are_reported():
+    with pytest.raises(ValueError, match="kernel of \\[5, 5\\] .* does not fit an input of \\[3, 3\\]"):
         built("conv2d", np.zeros((1, 3, 3, 1)), n_out=2, kernel_shape=5, pad="valid")
+    with pytest.raises(ValueError, match="pool1d takes inputs \\(batch, length, channels\\)"):
+        built("pool1d", np.zeros((1, 4, 4, 1)))
     with pytest.raises(ConfigError, match="pad"):
         LAYERS.resolve({"name": "conv2d", "n_out": 2, "pad": "full"})
     with pytest.raises(ConfigError, match="mode"):
         LAYERS.resolve({"name": "pool2d", "mode": "maximum"})
+    config = resolve({"data": {"name": "digits", "shape": [8, 8, 1]},
+                      "model": {"layers": [{"name": "conv2d", "n_out": 2, "kernel_shape": 9, "pad": "valid"},
+                                           {"name": "flatten"},
+                                           {"name": "fully_connected", "activation": "softmax"}]}})
+    with pytest.raises(ConfigError, match="model.layers.*inputs of shape \\[8, 8, 1\\].*does not fit"):
+        build(config)  # the CLI prints this one line and exits 2
 
 
 def test_bit_sequence_labels():

@@ -5,7 +5,7 @@ from ..activations import ACTIVATIONS
 from ..validation import PositiveInt, Spec
 from ..weights import WEIGHTS
 from .base import LAYERS, Layer
-from .windows import Pad1, Pad2, Pair, Windows, per_axis
+from .windows import Pad1, Pad2, Pair, Windows, per_axis, spatial_shape
 
 
 class Convolution(Layer):
@@ -30,7 +30,8 @@ class Convolution(Layer):
         return {"W": W, "b": np.zeros((1, self.n_out), dtype=dtype)}
 
     def _forward(self, X, training):
-        windows = Windows(X.shape[1:-1], self.kernel, self.stride, self.dilation, self.pad)
+        shape = spatial_shape(X, self.ndim, self.name)
+        windows = Windows(shape, self.kernel, self.stride, self.dilation, self.pad)
         cols = windows.columns(windows.pad(X))
         self.cache.update(windows=windows, cols=cols)
         Z = cols @ self.parameters["W"].reshape(cols.shape[1], self.n_out)

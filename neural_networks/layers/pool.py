@@ -5,7 +5,7 @@ import numpy as np
 
 from ..validation import PositiveInt
 from .base import LAYERS, Layer
-from .windows import Pad1, Pad2, Pair, Windows
+from .windows import Pad1, Pad2, Pair, Windows, spatial_shape
 
 Mode = typing.Literal["max", "average"]
 
@@ -18,12 +18,14 @@ class Pooling(Layer):
     in the mean (average, as PyTorch's default). ``stride`` defaults to the kernel (no overlap).
     """
 
+    ndim = None  # spatial axes, set by the subclasses
+
     def __init__(self, kernel_shape, stride, mode, pad):
         super().__init__()
         self.kernel, self.stride, self.mode, self.pad = kernel_shape, stride or kernel_shape, mode, pad
 
     def _forward(self, X, training):
-        windows = Windows(X.shape[1:-1], self.kernel, self.stride, 1, self.pad)
+        windows = Windows(spatial_shape(X, self.ndim, self.name), self.kernel, self.stride, 1, self.pad)
         Xp = windows.pad(X, -np.inf if self.mode == "max" else 0)
         taps = [Xp[where] for where in windows.tap_slices]
         self.cache.update(windows=windows, shape=Xp.shape)
@@ -54,6 +56,7 @@ class Pooling(Layer):
 class Pool2D(Pooling):
     """2-D pooling: X (batch, rows, cols, channels) -> (batch, out_rows, out_cols, channels)."""
 
+    ndim = 2
     gradcheck_cases = [
         ({"kernel_shape": 2, "mode": "max"}, (4, 6, 2)),
         ({"kernel_shape": 3, "stride": 1, "mode": "max", "pad": "same"}, (4, 5, 2)),
@@ -70,6 +73,7 @@ class Pool2D(Pooling):
 class Pool1D(Pooling):
     """1-D pooling: X (batch, length, channels) -> (batch, out_length, channels)."""
 
+    ndim = 1
     gradcheck_cases = [
         ({"kernel_shape": 2, "mode": "max"}, (6, 2)),
         ({"kernel_shape": 3, "stride": 2, "mode": "average", "pad": "same"}, (7, 2)),

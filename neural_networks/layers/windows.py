@@ -11,7 +11,6 @@ import typing
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..errors import ConfigError
 from ..validation import NonNegativeInt, PositiveInt
 
 Pair = typing.Union[PositiveInt, typing.Tuple[PositiveInt, PositiveInt]]
@@ -23,6 +22,14 @@ Pad2 = typing.Union[Padding, NonNegativeInt, typing.Tuple[NonNegativeInt, NonNeg
 def per_axis(value, ndim):
     """An int (the same on every spatial axis) or one value per axis -> a tuple of ``ndim`` ints."""
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * ndim
+
+
+def spatial_shape(X, ndim, name):
+    """The ``ndim`` spatial sizes of a channels-last batch X (batch, *spatial, channels)."""
+    if X.ndim != ndim + 2:
+        axes = ["(batch, length, channels)", "(batch, rows, columns, channels)"][ndim - 1]
+        raise ValueError(f"{name} takes inputs {axes}, not an array of shape {list(X.shape)}")
+    return X.shape[1:-1]
 
 
 def padding(pad, size, kernel, stride, dilation):
@@ -47,9 +54,9 @@ class Windows:
         self.padded = tuple(n + b + a for n, (b, a) in zip(shape, self.pads))
         self.out = tuple((p - d * (k - 1) - 1) // s + 1
                          for p, k, s, d in zip(self.padded, self.kernel, self.stride, self.dilation))
-        if min(self.out) < 1:
-            raise ConfigError(f"a kernel of {list(self.kernel)} (dilation {list(self.dilation)}) does not fit "
-                              f"an input of {list(shape)} padded to {list(self.padded)}", "kernel_shape")
+        if min(self.out) < 1:  # a ValueError: building the model names the input shape it came from
+            raise ValueError(f"a kernel of {list(self.kernel)} (dilation {list(self.dilation)}) does not fit "
+                             f"an input of {list(shape)} padded to {list(self.padded)}")
         self.interior = (slice(None),) + tuple(slice(b, b + n) for n, (b, _) in zip(shape, self.pads))
         self.tap_slices = [
             (slice(None),) + tuple(slice(i * d, i * d + (o - 1) * s + 1, s)
