@@ -204,6 +204,7 @@ def test_finite_differences(name, kwargs, shape):
     ("pool1d", {"mode": "average"}, (6, 2)),
     ("batchnorm", {}, (4, 4, 2)),
     ("elman", {"n_out": 3, "return_sequences": True}, (4, 2)),
+    ("dropout", {"p": 0.5}, (4, 4, 3)),  # on a conv feature map
 ])
 def test_float32_stays_float32(name, kwargs, shape):
     X = normal(2, *shape).astype(np.float32)
