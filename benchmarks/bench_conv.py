@@ -5,8 +5,12 @@ plain SGD, batch 64. Each round trains every implementation for one epoch on the
 medians over the rounds and their ratios are printed (the machine may be shared: take several rounds).
 
     PYTHONPATH=. python benchmarks/bench_conv.py [--samples 6400] [--batch-size 64] [--rounds 5]
+
+BLAS threads follow the environment: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1`` runs every
+implementation on one core, the steadiest comparison on a busy machine.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -123,6 +127,7 @@ def main():
     X = rng.standard_normal((args.samples, 28, 28, 1)).astype(np.float32)
     labels = rng.integers(0, 10, args.samples)
     runners = {"nnrun": nnrun_epoch, "numpy": numpy_epoch}
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     try:
         import torch
 
