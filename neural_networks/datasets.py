@@ -257,6 +257,21 @@ class MNIST:
         return classification(X.reshape(len(X), -1) / 255.0, y)
 
 
+@DATASETS.register("bit_sequence")
+class BitSequence:
+    """Random strings of ``length`` bits, one per time step (``data.shape: [length, 1]`` for a recurrent
+    layer), labelled by their ``parity`` (sum mod 2) or their ``count`` of ones (classes 0..length)."""
+
+    def __init__(self, n_samples: PositiveInt = 2000, length: PositiveInt = 8,
+                 target: typing.Literal["parity", "count"] = "parity"):
+        self.n_samples, self.length, self.target = n_samples, length, target
+
+    def load(self, rng):
+        bits = rng.integers(0, 2, size=(self.n_samples, self.length))
+        ones = bits.sum(axis=1)
+        return classification(bits, ones % 2 if self.target == "parity" else ones)
+
+
 def initialize_dataset(name="iris", **kwargs):
     """Build a data source from its name (or a ``{name: ..., ...}`` mapping) and keyword arguments."""
     return DATASETS.build(name, **kwargs)

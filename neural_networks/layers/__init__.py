@@ -2,7 +2,7 @@
 
 Importing this package imports every module below, which registers its layers.
 """
-from . import dense, dropout, shape  # noqa: F401  (registration)
+from . import conv, dense, dropout, norm, pool, recurrent, shape  # noqa: F401  (registration)
 from .base import LAYERS, ActivationLayer, Layer, register_activation_layers
 
 register_activation_layers()

@@ -1,0 +1,97 @@
+"""Convolutions over channels-last inputs, as one matrix product (im2col)."""
+import numpy as np
+
+from ..activations import ACTIVATIONS
+from ..validation import PositiveInt, Spec
+from ..weights import WEIGHTS
+from .base import LAYERS, Layer
+from .windows import Pad1, Pad2, Pair, Windows, per_axis, spatial_shape
+
+
+class Convolution(Layer):
+    """Z[n, p, o] = b[o] + sum_{t, c} Xp[n, p * stride + t * dilation, c] W[t, c, o]  (cross-correlation,
+    as ``torch.conv2d``), Xp the zero-padded input, p an output position, t a kernel tap.
+
+    With the windows as rows, cols (N P, T C) and W as (T C, O):  Z = cols W + b, and backward
+    dW = cols^T dZ,  db = 1^T dZ,  dX = col2im(dZ W^T)  (each tap's rows added back where they came from).
+    """
+
+    ndim = None  # spatial axes, set by the subclasses
+
+    def __init__(self, n_out, kernel_shape, stride, pad, dilation, activation, weight_init):
+        super().__init__(activation, weight_init)
+        self.n_out, self.pad = n_out, pad
+        self.kernel, self.stride, self.dilation = (per_axis(v, self.ndim)
+                                                   for v in (kernel_shape, stride, dilation))
+
+    def init_parameters(self, input_shape, dtype):
+        taps, n_in = int(np.prod(self.kernel)), input_shape[-1]
+        W = self.init_weight(self.kernel + (n_in, self.n_out), taps * n_in, taps * self.n_out, dtype)
+        return {"W": W, "b": np.zeros((1, self.n_out), dtype=dtype)}
+
+    def _forward(self, X, training):
+        shape = spatial_shape(X, self.ndim, self.name)
+        windows = Windows(shape, self.kernel, self.stride, self.dilation, self.pad)
+        cols = windows.columns(windows.pad(X))
+        self.cache.update(windows=windows, cols=cols)
+        Z = cols @ self.parameters["W"].reshape(cols.shape[1], self.n_out)
+        Z += self.parameters["b"]
+        return Z.reshape((X.shape[0],) + windows.out + (self.n_out,))
+
+    def _backward(self, dZ):
+        windows, cols, W = self.cache["windows"], self.cache["cols"], self.parameters["W"]
+        dZ2 = dZ.reshape(-1, self.n_out)
+        self.gradients["W"] = (cols.T @ dZ2).reshape(W.shape)
+        self.gradients["b"] = dZ2.sum(axis=0, keepdims=True)
+        n_in = W.shape[-2]
+        # (T C, O) (O, N P): every tap's input gradient, channels first so col2im adds long rows
+        per_tap = W.reshape(-1, self.n_out) @ dZ2.T
+        per_tap = per_tap.reshape((windows.n_taps, n_in, dZ.shape[0]) + windows.out)
+        return windows.add_taps(per_tap)
+
+
+@LAYERS.register("conv2d", "convolution_2d")
+class Conv2D(Convolution):
+    """2-D convolution. X (batch, rows, cols, in_channels) -> (batch, out_rows, out_cols, n_out);
+    W (kernel_rows, kernel_cols, in_channels, n_out), b (1, n_out).
+
+    ``pad``: ``same`` (output rows = ceil(rows / stride)), ``valid`` (none), or zeros on both sides
+    (an int, or a pair for rows and columns). Weight fans: fan_in = kernel area x in_channels,
+    fan_out = kernel area x n_out.
+    """
+
+    ndim = 2
+    gradcheck_cases = [
+        ({"n_out": 3, "kernel_shape": 3}, (5, 5, 2)),
+        ({"n_out": 2, "kernel_shape": [2, 3], "stride": 2, "pad": "valid"}, (6, 7, 2)),
+        ({"n_out": 2, "kernel_shape": 3, "stride": [2, 1], "pad": [1, 2], "dilation": 2,
+          "activation": "tanh"}, (6, 5, 3)),
+        ({"n_out": 2, "kernel_shape": 2, "stride": 3, "pad": "same", "weight_init": "he_normal"}, (7, 5, 1)),
+    ]
+
+    def __init__(self, n_out: PositiveInt, kernel_shape: Pair = 3, stride: Pair = 1, pad: Pad2 = "same",
+                 dilation: Pair = 1, activation: Spec(ACTIVATIONS) = None,
+                 weight_init: Spec(WEIGHTS) = "xavier_uniform"):
+        super().__init__(n_out, kernel_shape, stride, pad, dilation, activation, weight_init)
+
+
+@LAYERS.register("conv1d", "convolution_1d")
+class Conv1D(Convolution):
+    """1-D convolution. X (batch, length, in_channels) -> (batch, out_length, n_out);
+    W (kernel_length, in_channels, n_out), b (1, n_out).
+
+    Seed 000's Conv1d(kernel_size=a, pad_length=p) on one channel is
+    ``{name: conv1d, n_out: 1, kernel_shape: 2a + 1, pad: p}`` on (batch, length, 1).
+    """
+
+    ndim = 1
+    gradcheck_cases = [
+        ({"n_out": 1, "kernel_shape": 5, "pad": 3}, (8, 1)),
+        ({"n_out": 3, "kernel_shape": 3, "stride": 2, "pad": "same", "activation": "tanh"}, (7, 2)),
+        ({"n_out": 2, "kernel_shape": 2, "dilation": 3, "pad": "valid"}, (9, 2)),
+    ]
+
+    def __init__(self, n_out: PositiveInt, kernel_shape: PositiveInt = 3, stride: PositiveInt = 1,
+                 pad: Pad1 = "same", dilation: PositiveInt = 1, activation: Spec(ACTIVATIONS) = None,
+                 weight_init: Spec(WEIGHTS) = "xavier_uniform"):
+        super().__init__(n_out, kernel_shape, stride, pad, dilation, activation, weight_init)

@@ -1,0 +1,60 @@
+"""Batch normalization over the last (feature or channel) axis."""
+import numpy as np
+
+from ..validation import Fraction, PositiveFloat
+from .base import LAYERS, Layer
+
+
+@LAYERS.register("batchnorm", "batch_norm", "batch_normalization")
+class BatchNorm(Layer):
+    """Y = gamma X_hat + beta,  X_hat = (X - mu) / sqrt(var + epsilon), per feature (the last axis).
+
+    Training: mu, var are the mean and (biased) variance over every other axis (the batch, and the
+    positions of a conv feature map), and the buffers follow them:
+    running = momentum running + (1 - momentum) batch (the variance unbiased, as PyTorch).
+    Evaluation: mu, var are the running buffers. Backward in training, with m values per feature:
+    dX = gamma / (m sqrt(var + eps)) (m dY - sum dY - X_hat sum(dY X_hat)),  dgamma = sum dY X_hat,
+    dbeta = sum dY.
+    """
+
+    gradcheck_cases = [({}, (4,)), ({"momentum": 0.5, "epsilon": 1e-3}, (3, 3, 2)), ({}, (5, 3))]
+
+    def __init__(self, momentum: Fraction = 0.9, epsilon: PositiveFloat = 1e-5):
+        super().__init__()
+        self.momentum, self.epsilon = momentum, epsilon
+
+    def init_parameters(self, input_shape, dtype):
+        n = input_shape[-1]
+        return {"gamma": np.ones((1, n), dtype=dtype), "beta": np.zeros((1, n), dtype=dtype)}
+
+    def build(self, input_shape, dtype):
+        super().build(input_shape, dtype)
+        n = input_shape[-1]
+        self.buffers = {"running_mean": np.zeros((1, n), dtype=dtype), "running_var": np.ones((1, n), dtype=dtype)}
+
+    def _forward(self, X, training):
+        X2 = X.reshape(-1, X.shape[-1])
+        if training:
+            mean, var = X2.mean(axis=0, keepdims=True), X2.var(axis=0, keepdims=True)
+            m, keep = len(X2), X.dtype.type(self.momentum)
+            self.buffers["running_mean"][...] = keep * self.buffers["running_mean"] + (1 - keep) * mean
+            self.buffers["running_var"][...] = (keep * self.buffers["running_var"]
+                                                + (1 - keep) * var * X.dtype.type(m / max(m - 1, 1)))
+        else:
+            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+        inv_std = 1 / np.sqrt(var + X.dtype.type(self.epsilon))
+        X_hat = (X2 - mean) * inv_std
+        self.cache.update(X_hat=X_hat, inv_std=inv_std, training=training)
+        return (X_hat * self.parameters["gamma"] + self.parameters["beta"]).reshape(X.shape)
+
+    def _backward(self, dZ):
+        X_hat, inv_std = self.cache["X_hat"], self.cache["inv_std"]
+        dY = dZ.reshape(X_hat.shape)
+        self.gradients["gamma"] = np.sum(dY * X_hat, axis=0, keepdims=True)
+        self.gradients["beta"] = dY.sum(axis=0, keepdims=True)
+        scale = self.parameters["gamma"] * inv_std
+        if not self.cache["training"]:  # fixed statistics: an affine map
+            return (dY * scale).reshape(dZ.shape)
+        m = dY.dtype.type(len(dY))
+        dX = scale / m * (m * dY - self.gradients["beta"] - X_hat * self.gradients["gamma"])
+        return dX.reshape(dZ.shape)
