@@ -32,7 +32,15 @@ def test_sklearn_datasets(name, n, features, classes):
 
 
 def test_every_registered_dataset_is_covered_here():
-    assert set(DATASETS.names()) == {"iris", "wine", "breast_cancer", "digits", "sinewave", "csv", "npz", "mnist"}
+    assert set(DATASETS.names()) == {"iris", "wine", "breast_cancer", "digits", "sinewave", "csv", "npz", "mnist",
+                                     "bit_sequence"}
+
+
+@pytest.mark.parametrize("target, label", [("parity", lambda b: b.sum(1) % 2), ("count", lambda b: b.sum(1))])
+def test_bit_sequence_labels_are_the_parity_or_count_of_each_string(target, label):
+    data = load("bit_sequence", n_samples=300, length=5, target=target)
+    assert data.X.shape == (300, 5) and set(np.unique(data.X)) == {0, 1}
+    assert np.array_equal(np.array(data.classes)[data.y], label(data.X))
 
 
 class TestSinewave:
