@@ -5,6 +5,7 @@ buffers, Adam moments) is kept under the key, so ``state_dict`` is a flat dict o
 Shared by all: global gradient-norm clipping (``clip_norm``) and the course's L2 penalty
 ``weight_decay`` * ||W||^2 on weight matrices (adds 2 * weight_decay * W to their gradient).
 """
+import math
 import typing
 
 import numpy as np
@@ -31,7 +32,7 @@ class Optimizer:
     def step(self, items):
         items = list(items)
         if self.clip_norm is not None:
-            norm = np.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))  # a float: g keeps its dtype
             if norm > self.clip_norm:
                 items = [(k, p, g * (self.clip_norm / norm)) for k, p, g in items]
         for key, param, grad in items:
@@ -103,7 +104,7 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         s *= self.beta2
         s += (1 - self.beta2) * grad * grad
-        step = self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        step = self.lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)  # a Python float: no upcast
         param -= step * m / (np.sqrt(s) + self.eps)
 
 

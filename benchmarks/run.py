@@ -1,0 +1,241 @@
+"""nnrun's speed, start-up time and memory against a hand-written NumPy loop, PyTorch CPU and
+scikit-learn: ``python benchmarks/run.py`` runs every benchmark and prints medians and ratios.
+
+mlp      784-256-128-10 ReLU, softmax + cross-entropy, SGD momentum 0.9, batch 128, one epoch of 60,000
+         MNIST-shaped samples: seconds per epoch (nnrun <= 1.0x the hand loop, <= 0.8x PyTorch).
+tiny     4-16-3 on 16-sample batches: steps per second (nnrun >= 0.6x the hand loop, >= 5x PyTorch).
+startup  ``nnrun --help`` (<= 0.3 s) and ``nnrun train configs/iris.yaml --quiet`` (<= 3 s), whole processes.
+memory   peak RSS of a process running the mlp epoch with nnrun (<= 2x the data's bytes + 200 MB).
+gflops   the mlp run's arithmetic rate (3x the forward pass's multiply-adds) over measured float32 GEMM peak.
+
+Contestants run in one process, interleaved round by round in rotating order, and the medians are
+compared, so that a busy machine slows them all alike. nnrun runs its own path: the config resolved
+as the CLI resolves it, ``NeuralNetwork.from_config``, ``initialize_optimizer`` and ``Trainer.fit``.
+"""
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [ROOT, HERE]
+
+import others  # noqa: E402
+import reference  # noqa: E402
+
+MLP, TINY = [784, 256, 128, 10], [4, 16, 3]
+MB = 2 ** 20
+
+
+def synthetic(n, sizes, seed=0):
+    """(X float32, one-hot Y float32): Gaussian classes around random centres, learnable but noisy."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, sizes[-1], n)
+    centres = rng.standard_normal((sizes[-1], sizes[0]), dtype=np.float32)
+    X = rng.standard_normal((n, sizes[0]), dtype=np.float32)
+    for k, centre in enumerate(centres):  # class by class: no temporary as large as X
+        X[labels == k] += centre
+    return X, np.eye(sizes[-1], dtype=np.float32)[labels]
+
+
+def nnrun_trainer(sizes, X, Y, batch_size, lr, seed=0):
+    """A function that trains one epoch per call through nnrun's own config, model, optimizer and Trainer."""
+    from neural_networks.config import resolve
+    from neural_networks.data import Data, Split
+    from neural_networks.models import NeuralNetwork
+    from neural_networks.optimizers import initialize_optimizer
+    from neural_networks.trainer import Trainer
+
+    hidden = [{"name": "fully_connected", "n_out": n, "activation": "relu", "weight_init": "he_uniform"}
+              for n in sizes[1:-1]]
+    config = resolve({"seed": seed, "dtype": "float32", "data": {"name": "iris", "batch_size": batch_size},
+                      "model": {"loss": "cross_entropy",
+                                "layers": hidden + [{"name": "fully_connected", "activation": "softmax"}]},
+                      "optimizer": {"name": "sgd", "lr": lr, "momentum": 0.9}, "train": {"epochs": 1}})
+    rng = np.random.default_rng(config["seed"])
+    model = NeuralNetwork.from_config(config["model"], Y.shape[1], rng)
+    model.build(X.shape[1:], np.dtype(config["dtype"]))
+    optimizer = initialize_optimizer(config["optimizer"])
+    empty = Split(X[:0], Y[:0], np.arange(0))
+    data = Data(Split(X, Y, np.arange(len(X))), empty, empty, "classification", list(range(Y.shape[1])),
+                None, None, X.shape[1:])
+
+    def epoch():
+        trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
+                          epochs=config["train"]["epochs"], on_epoch=lambda row: None)
+        row = trainer.fit()[-1]
+        return row["train_loss"], row["train_error"]
+
+    return epoch
+
+
+def hand_trainer(sizes, X, Y, batch_size, lr, seed=0):
+    """A function that trains one epoch of the hand-written NumPy loop per call."""
+    rng = np.random.default_rng(seed)
+    params = reference.init_mlp(sizes, rng)
+    velocity = [[np.zeros_like(W), np.zeros_like(b)] for W, b in params]
+    return lambda: reference.train_epoch(params, velocity, X, Y, batch_size, lr, np.float32(0.9), rng)
+
+
+CONTESTANTS = {"nnrun": nnrun_trainer, "hand NumPy": hand_trainer,
+               "PyTorch": others.torch_trainer, "scikit-learn": others.sklearn_trainer}
+
+
+def race(sizes, X, Y, batch_size, lr, repeats, clock):
+    """Median seconds per epoch of every installed contestant, timed interleaved in rotating order."""
+    epochs = {name: make(sizes, X, Y, batch_size, lr) for name, make in CONTESTANTS.items()}
+    epochs = {name: epoch for name, epoch in epochs.items() if epoch is not None}
+    for epoch in epochs.values():  # warm-up: first-call set-up, caches, thread pools
+        epoch()
+    times = {name: [] for name in epochs}
+    names = list(epochs)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            started = clock()
+            epochs[name]()
+            times[name].append(clock() - started)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def model_flops(sizes, n):
+    """Multiply-adds x 2 of the forward pass, x 3 for forward + backward (the usual training count)."""
+    return 3 * 2 * n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def gemm_peak(clock, size=2048, repeats=5):
+    """The best float32 GEMM rate (FLOP/s) of this machine's BLAS on size x size matrices."""
+    A = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+    A @ A
+    best = min(_timed(lambda: A @ A, clock) for _ in range(repeats))
+    return 2 * size ** 3 / best
+
+
+def _timed(f, clock):
+    started = clock()
+    f()
+    return clock() - started
+
+
+def wall_time(command, repeats):
+    """Median wall-clock seconds of a whole process, run from the repository root."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_rss():
+    """This process's peak resident memory in bytes (Linux's VmHWM, which unlike ru_maxrss starts
+    afresh at exec instead of inheriting the parent's peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def memory_child(n):
+    """Run one nnrun mlp epoch in this process; print peak RSS and the data's bytes (for ``--memory-child``)."""
+    X, Y = synthetic(n, MLP)
+    nnrun_trainer(MLP, X, Y, 128, 0.01)()
+    print(peak_rss(), X.nbytes + Y.nbytes)
+
+
+def check(rows, what, value, target, ok, unit=""):
+    rows.append((what, f"{value:.3g}{unit}", target, "yes" if ok else "NO"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="mlp,tiny,startup,memory,gflops", help="comma-separated benchmarks")
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds per contestant (default 5)")
+    parser.add_argument("--samples", type=int, default=60000, help="mlp samples per epoch (default 60000)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall clock, or process CPU time (steadier on a shared machine with --threads 1)")
+    parser.add_argument("--threads", type=int, help="limit BLAS and PyTorch threads")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        return memory_child(args.memory_child)
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        try:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            pass
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    only = args.only.split(",")
+    print(f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"NumPy {np.__version__}, {args.clock} clock, {args.repeats} rounds, threads {args.threads or 'default'}")
+    medians, rows = [], []
+    if "mlp" in only or "gflops" in only:
+        X, Y = synthetic(args.samples, MLP)
+        mlp = race(MLP, X, Y, 128, 0.01, args.repeats, clock)
+        del X, Y
+        medians.append(("mlp", "s/epoch", mlp))
+        check(rows, "mlp: nnrun / hand NumPy time", mlp["nnrun"] / mlp["hand NumPy"], "<= 1.0",
+              mlp["nnrun"] <= mlp["hand NumPy"])
+        for name, limit in (("PyTorch", 0.8), ("scikit-learn", None)):
+            if name in mlp:
+                ratio = mlp["nnrun"] / mlp[name]
+                check(rows, f"mlp: nnrun / {name} time", ratio, f"<= {limit}" if limit else "(info)",
+                      limit is None or ratio <= limit)
+    if "tiny" in only:
+        X, Y = synthetic(16000, TINY)
+        tiny = {name: len(X) / 16 / seconds for name, seconds in race(TINY, X, Y, 16, 0.05, args.repeats,
+                                                                       clock).items()}
+        medians.append(("tiny", "steps/s", tiny))
+        check(rows, "tiny: nnrun steps/s", tiny["nnrun"], ">= 10000", tiny["nnrun"] >= 10000)
+        check(rows, "tiny: nnrun / hand NumPy speed", tiny["nnrun"] / tiny["hand NumPy"], ">= 0.6",
+              tiny["nnrun"] >= 0.6 * tiny["hand NumPy"])
+        if "PyTorch" in tiny:
+            ratio = tiny["nnrun"] / tiny["PyTorch"]
+            check(rows, "tiny: nnrun / PyTorch speed", ratio, ">= 5", ratio >= 5)
+    if "startup" in only:
+        help_s = wall_time([sys.executable, "-m", "cli", "--help"], 2 * args.repeats)
+        check(rows, "startup: nnrun --help", help_s, "<= 0.3 s", help_s <= 0.3, " s")
+        with tempfile.TemporaryDirectory() as runs:
+            iris_s = wall_time([sys.executable, "-m", "cli", "train", "configs/iris.yaml", "--quiet",
+                                "--save-dir", runs], max(3, args.repeats // 2))
+        check(rows, "startup: nnrun train iris --quiet", iris_s, "<= 3 s", iris_s <= 3, " s")
+    if "memory" in only:
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(args.samples)], check=True,
+                             capture_output=True, text=True).stdout.split()
+        peak, data_bytes = int(out[0]), int(out[1])
+        limit = 2 * data_bytes + 200 * MB
+        check(rows, "memory: mlp peak RSS", peak / MB, f"<= {limit / MB:.0f} MB", peak <= limit, " MB")
+    if "gflops" in only:
+        peak = gemm_peak(clock)
+        achieved = model_flops(MLP, args.samples) / mlp["nnrun"]
+        check(rows, f"gflops: nnrun {achieved / 1e9:.0f} of peak {peak / 1e9:.0f} GFLOP/s", achieved / peak,
+              "(info)", True)
+    print_tables(medians, rows)
+
+
+def print_tables(medians, rows):
+    names = list(CONTESTANTS)
+    print(f"\n| benchmark | unit | {' | '.join(names)} |\n|---|---|{'---:|' * len(names)}")
+    for bench, unit, values in medians:
+        cells = [f"{values[n]:.4g}" if n in values else "-" for n in names]
+        print(f"| {bench} | {unit} | {' | '.join(cells)} |")
+    print("\n| check | measured | target | met |\n|---|---:|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
