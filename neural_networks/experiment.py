@@ -124,7 +124,7 @@ def test_metrics(data, loss, error, outputs):
     """Test loss/error, plus accuracy, per-class precision/recall and the confusion matrix for classifiers."""
     metrics = {"loss": loss, "error": error, "samples": len(data.test)}
     if data.task == "classification" and len(data.test):
-        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+        from .metrics import confusion_matrix, precision_recall_fscore_support
 
         true, predicted = data.test.Y.argmax(axis=1), outputs.argmax(axis=1)
         labels = np.arange(len(data.classes))

@@ -32,7 +32,7 @@ class Optimizer:
     def step(self, items):
         items = list(items)
         if self.clip_norm is not None:
-            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))  # a float: g keeps its dtype
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))
             if norm > self.clip_norm:
                 items = [(k, p, g * (self.clip_norm / norm)) for k, p, g in items]
         for key, param, grad in items:
@@ -84,7 +84,8 @@ class SGD(Optimizer):
 @OPTIMIZERS.register("adam")
 class Adam(Optimizer):
     """m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
-    W <- W - lr m_hat / (sqrt(s_hat) + eps), with bias-corrected m_hat, s_hat  (Kingma & Ba, 2015).
+    W <- W - lr m_hat / (sqrt(s_hat) + eps), with m_hat = m / (1 - b1^t), s_hat = s / (1 - b2^t)
+    (Kingma & Ba, 2015; eps added after the bias correction, as PyTorch does).
     """
 
     def __init__(self, lr: PositiveFloat = 0.001, beta1: Fraction = 0.9, beta2: Fraction = 0.999,
@@ -104,8 +105,7 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         s *= self.beta2
         s += (1 - self.beta2) * grad * grad
-        step = self.lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)  # a Python float: no upcast
-        param -= step * m / (np.sqrt(s) + self.eps)
+        param -= (self.lr / (1 - self.beta1 ** t)) * m / (np.sqrt(s) / math.sqrt(1 - self.beta2 ** t) + self.eps)
 
 
 def initialize_optimizer(name="sgd", **kwargs):
