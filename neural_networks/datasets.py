@@ -183,7 +183,7 @@ class NPZ:
             raise ConfigError(f"cannot read NPZ {self.path!r}: {error}", "path")
         if len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
-        return _dataset(X.astype(np.float64), y, self.task)
+        return _dataset(X, y, self.task)  # in its stored dtype: load_data casts it once, block by block
 
 
 def read_idx(path):
