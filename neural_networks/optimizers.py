@@ -114,7 +114,9 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         s *= self.beta2
         s += (1 - self.beta2) * grad * grad
-        param -= (self.lr / (1 - self.beta1 ** t)) * m / (np.sqrt(s) / math.sqrt(1 - self.beta2 ** t) + self.eps)
+        # m_hat = m / bias1 and sqrt(s_hat) = sqrt(s) / bias2, with the bias corrections as Python floats
+        bias1, bias2 = 1 - self.beta1 ** t, math.sqrt(1 - self.beta2 ** t)
+        param -= (self.lr / bias1) * m / (np.sqrt(s) / bias2 + self.eps)
 
 
 def initialize_optimizer(name="sgd", **kwargs):
