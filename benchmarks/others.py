@@ -41,7 +41,7 @@ def torch_trainer(sizes, X, Y, batch_size, lr, seed=0):
 
 
 def sklearn_trainer(sizes, X, Y, batch_size, lr, seed=0):
-    """A function that trains one epoch of scikit-learn's MLPClassifier per call (``partial_fit``), or None."""
+    """A function that trains one epoch of scikit-learn's MLPClassifier per call (partial_fit), or None."""
     try:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier

@@ -5,7 +5,7 @@ mlp      784-256-128-10 ReLU, softmax + cross-entropy, SGD momentum 0.9, batch 1
          MNIST-shaped samples: seconds per epoch (nnrun <= 1.0x the hand loop, <= 0.8x PyTorch).
 tiny     4-16-3 on 16-sample batches: steps per second (nnrun >= 0.6x the hand loop, >= 5x PyTorch).
 startup  ``nnrun --help`` (<= 0.3 s) and ``nnrun train configs/iris.yaml --quiet`` (<= 3 s), whole processes.
-memory   peak RSS of a process running the mlp epoch with nnrun (<= 2x the data's bytes + 200 MB).
+memory   peak RSS of ``nnrun train`` running the mlp epoch on an .npz file (<= 2x the data's bytes + 200 MB).
 gflops   the mlp run's arithmetic rate (3x the forward pass's multiply-adds) over measured float32 GEMM peak.
 
 Contestants run in one process, interleaved round by round in rotating order, and the medians are
@@ -46,7 +46,17 @@ def synthetic(n, sizes, seed=0):
     return X, np.eye(sizes[-1], dtype=np.float32)[labels]
 
 
-def nnrun_trainer(sizes, X, Y, batch_size, lr, seed=0):
+def mlp_config(sizes, batch_size, lr, data=None, **sections):
+    """The run config of a ReLU network with hidden ``sizes[1:-1]``, trained by SGD with momentum 0.9."""
+    hidden = [{"name": "fully_connected", "n_out": n, "activation": "relu", "weight_init": "he_uniform"}
+              for n in sizes[1:-1]]
+    return {"seed": 0, "dtype": "float32", "data": {"name": "iris", **(data or {}), "batch_size": batch_size},
+            "model": {"loss": "cross_entropy",
+                      "layers": hidden + [{"name": "fully_connected", "activation": "softmax"}]},
+            "optimizer": {"name": "sgd", "lr": lr, "momentum": 0.9}, "train": {"epochs": 1}, **sections}
+
+
+def nnrun_trainer(sizes, X, Y, batch_size, lr):
     """A function that trains one epoch per call through nnrun's own config, model, optimizer and Trainer."""
     from neural_networks.config import resolve
     from neural_networks.data import Data, Split
@@ -54,12 +64,7 @@ def nnrun_trainer(sizes, X, Y, batch_size, lr, seed=0):
     from neural_networks.optimizers import initialize_optimizer
     from neural_networks.trainer import Trainer
 
-    hidden = [{"name": "fully_connected", "n_out": n, "activation": "relu", "weight_init": "he_uniform"}
-              for n in sizes[1:-1]]
-    config = resolve({"seed": seed, "dtype": "float32", "data": {"name": "iris", "batch_size": batch_size},
-                      "model": {"loss": "cross_entropy",
-                                "layers": hidden + [{"name": "fully_connected", "activation": "softmax"}]},
-                      "optimizer": {"name": "sgd", "lr": lr, "momentum": 0.9}, "train": {"epochs": 1}})
+    config = resolve(mlp_config(sizes, batch_size, lr))
     rng = np.random.default_rng(config["seed"])
     model = NeuralNetwork.from_config(config["model"], Y.shape[1], rng)
     model.build(X.shape[1:], np.dtype(config["dtype"]))
@@ -77,9 +82,9 @@ def nnrun_trainer(sizes, X, Y, batch_size, lr, seed=0):
     return epoch
 
 
-def hand_trainer(sizes, X, Y, batch_size, lr, seed=0):
+def hand_trainer(sizes, X, Y, batch_size, lr):
     """A function that trains one epoch of the hand-written NumPy loop per call."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)
     params = reference.init_mlp(sizes, rng)
     velocity = [[np.zeros_like(W), np.zeros_like(b)] for W, b in params]
     return lambda: reference.train_epoch(params, velocity, X, Y, batch_size, lr, np.float32(0.9), rng)
@@ -144,11 +149,33 @@ def peak_rss():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def memory_child(n):
-    """Run one nnrun mlp epoch in this process; print peak RSS and the data's bytes (for ``--memory-child``)."""
-    X, Y = synthetic(n, MLP)
-    nnrun_trainer(MLP, X, Y, 128, 0.01)()
-    print(peak_rss(), X.nbytes + Y.nbytes)
+def cli_memory(n):
+    """(peak RSS, data bytes) of ``nnrun train`` running one mlp epoch on an MNIST-shaped .npz file."""
+    import yaml
+
+    with tempfile.TemporaryDirectory() as folder:
+        X, Y = synthetic(n, MLP)
+        data_bytes = X.nbytes + Y.nbytes
+        np.savez(os.path.join(folder, "mlp.npz"), X=X, y=Y.argmax(axis=1))
+        del X, Y
+        config = mlp_config(MLP, 128, 0.01, {"name": "npz", "path": os.path.join(folder, "mlp.npz"),
+                                             "validation_split": 0.0, "test_split": 0.0},
+                            name="mlp", log={"save_dir": folder, "plot": False})
+        with open(os.path.join(folder, "mlp.yaml"), "w") as f:
+            yaml.safe_dump(config, f)
+        out = subprocess.run([sys.executable, __file__, "--memory-child", os.path.join(folder, "mlp.yaml")],
+                             check=True, capture_output=True, text=True).stdout
+    return int(out.split()[-1]), data_bytes
+
+
+def memory_child(config):
+    """Run ``nnrun train CONFIG --quiet`` in this process, then print its peak RSS (``--memory-child``)."""
+    from cli import main
+
+    try:
+        main(["train", config, "--quiet"], standalone_mode=False)
+    finally:
+        print(peak_rss())
 
 
 def check(rows, what, value, target, ok, unit=""):
@@ -161,9 +188,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per contestant (default 5)")
     parser.add_argument("--samples", type=int, default=60000, help="mlp samples per epoch (default 60000)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="wall clock, or process CPU time (steadier on a shared machine with --threads 1)")
+                        help="wall clock, or process CPU time (steadier on a busy machine, with --threads 1)")
     parser.add_argument("--threads", type=int, help="limit BLAS and PyTorch threads")
-    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         return memory_child(args.memory_child)
@@ -180,7 +207,8 @@ def main():
     clock = time.perf_counter if args.clock == "wall" else time.process_time
     only = args.only.split(",")
     print(f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"NumPy {np.__version__}, {args.clock} clock, {args.repeats} rounds, threads {args.threads or 'default'}")
+          f"NumPy {np.__version__}, {args.clock} clock, {args.repeats} rounds, "
+          f"threads {args.threads or 'default'}")
     medians, rows = [], []
     if "mlp" in only or "gflops" in only:
         X, Y = synthetic(args.samples, MLP)
@@ -213,11 +241,10 @@ def main():
                                 "--save-dir", runs], max(3, args.repeats // 2))
         check(rows, "startup: nnrun train iris --quiet", iris_s, "<= 3 s", iris_s <= 3, " s")
     if "memory" in only:
-        out = subprocess.run([sys.executable, __file__, "--memory-child", str(args.samples)], check=True,
-                             capture_output=True, text=True).stdout.split()
-        peak, data_bytes = int(out[0]), int(out[1])
+        peak, data_bytes = cli_memory(args.samples)
         limit = 2 * data_bytes + 200 * MB
-        check(rows, "memory: mlp peak RSS", peak / MB, f"<= {limit / MB:.0f} MB", peak <= limit, " MB")
+        check(rows, "memory: nnrun train mlp, peak RSS", peak / MB, f"<= {limit / MB:.0f} MB", peak <= limit,
+              " MB")
     if "gflops" in only:
         peak = gemm_peak(clock)
         achieved = model_flops(MLP, args.samples) / mlp["nnrun"]

@@ -76,7 +76,7 @@ class Data:
         return X.astype(dtype).reshape((len(X),) + tuple(self.input_shape))
 
 
-BLOCK = 8192  # rows preprocessed at a time: float64 temporaries stay a few MB whatever the data's size
+BLOCK = 2048  # rows preprocessed at a time: float64 temporaries stay a few MB whatever the data's size
 
 
 def row_blocks(X, rows):
