@@ -8,13 +8,15 @@ startup  ``nnrun --help`` (<= 0.3 s) and ``nnrun train configs/iris.yaml --quiet
 memory   peak RSS of ``nnrun train`` running the mlp epoch on an .npz file (<= 2x the data's bytes + 200 MB).
 gflops   the mlp run's arithmetic rate (3x the forward pass's multiply-adds) over measured float32 GEMM peak.
 
-Contestants run in one process, interleaved round by round in rotating order, and the medians are
+Contestants run in one process, interleaved round by round in a shuffled order, and the medians are
 compared, so that a busy machine slows them all alike. nnrun runs its own path: the config resolved
 as the CLI resolves it, ``NeuralNetwork.from_config``, ``initialize_optimizer`` and ``Trainer.fit``.
 """
 import argparse
+import gc
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -95,15 +97,18 @@ CONTESTANTS = {"nnrun": nnrun_trainer, "hand NumPy": hand_trainer,
 
 
 def race(sizes, X, Y, batch_size, lr, repeats, clock):
-    """Median seconds per epoch of every installed contestant, timed interleaved in rotating order."""
+    """Median seconds per epoch of every installed contestant, timed round by round in a shuffled order
+    (so that none always follows the same one), each after a garbage collection of the previous one's."""
     epochs = {name: make(sizes, X, Y, batch_size, lr) for name, make in CONTESTANTS.items()}
     epochs = {name: epoch for name, epoch in epochs.items() if epoch is not None}
     for epoch in epochs.values():  # warm-up: first-call set-up, caches, thread pools
         epoch()
     times = {name: [] for name in epochs}
-    names = list(epochs)
-    for r in range(repeats):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+    names, shuffle = list(epochs), random.Random(0).shuffle
+    for _ in range(repeats):
+        shuffle(names)
+        for name in names:
+            gc.collect()
             started = clock()
             epochs[name]()
             times[name].append(clock() - started)
