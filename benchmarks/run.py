@@ -187,6 +187,45 @@ def check(rows, what, value, target, ok, unit=""):
     rows.append((what, f"{value:.3g}{unit}", target, "yes" if ok else "NO"))
 
 
+def bench_mlp(samples, repeats, clock, medians, rows):
+    """The mlp race and its checks; returns nnrun's median seconds per epoch."""
+    X, Y = synthetic(samples, MLP)
+    mlp = race(MLP, X, Y, 128, 0.01, repeats, clock)
+    medians.append(("mlp", "s/epoch", mlp))
+    check(rows, "mlp: nnrun / hand NumPy time", mlp["nnrun"] / mlp["hand NumPy"], "<= 1.0",
+          mlp["nnrun"] <= mlp["hand NumPy"])
+    for name, limit in (("PyTorch", 0.8), ("scikit-learn", None)):
+        if name in mlp:
+            ratio = mlp["nnrun"] / mlp[name]
+            check(rows, f"mlp: nnrun / {name} time", ratio, f"<= {limit}" if limit else "(info)",
+                  limit is None or ratio <= limit)
+    return mlp["nnrun"]
+
+
+def bench_tiny(repeats, clock, medians, rows):
+    """The tiny race (2,000 steps an epoch) in steps per second, and its checks."""
+    X, Y = synthetic(32000, TINY)
+    seconds = race(TINY, X, Y, 16, 0.05, repeats, clock)
+    tiny = {name: len(X) / 16 / s for name, s in seconds.items()}
+    medians.append(("tiny", "steps/s", tiny))
+    check(rows, "tiny: nnrun steps/s", tiny["nnrun"], ">= 10000", tiny["nnrun"] >= 10000)
+    check(rows, "tiny: nnrun / hand NumPy speed", tiny["nnrun"] / tiny["hand NumPy"], ">= 0.6",
+          tiny["nnrun"] >= 0.6 * tiny["hand NumPy"])
+    if "PyTorch" in tiny:
+        ratio = tiny["nnrun"] / tiny["PyTorch"]
+        check(rows, "tiny: nnrun / PyTorch speed", ratio, ">= 5", ratio >= 5)
+
+
+def bench_startup(repeats, rows):
+    """Wall time of ``nnrun --help`` and of the iris run, as whole processes."""
+    help_s = wall_time([sys.executable, "-m", "cli", "--help"], 2 * repeats)
+    check(rows, "startup: nnrun --help", help_s, "<= 0.3 s", help_s <= 0.3, " s")
+    with tempfile.TemporaryDirectory() as runs:
+        command = [sys.executable, "-m", "cli", "train", "configs/iris.yaml", "--quiet", "--save-dir", runs]
+        iris_s = wall_time(command, max(3, repeats // 2))
+    check(rows, "startup: nnrun train iris --quiet", iris_s, "<= 3 s", iris_s <= 3, " s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="mlp,tiny,startup,memory,gflops", help="comma-separated benchmarks")
@@ -216,43 +255,18 @@ def main():
           f"threads {args.threads or 'default'}")
     medians, rows = [], []
     if "mlp" in only or "gflops" in only:
-        X, Y = synthetic(args.samples, MLP)
-        mlp = race(MLP, X, Y, 128, 0.01, args.repeats, clock)
-        del X, Y
-        medians.append(("mlp", "s/epoch", mlp))
-        check(rows, "mlp: nnrun / hand NumPy time", mlp["nnrun"] / mlp["hand NumPy"], "<= 1.0",
-              mlp["nnrun"] <= mlp["hand NumPy"])
-        for name, limit in (("PyTorch", 0.8), ("scikit-learn", None)):
-            if name in mlp:
-                ratio = mlp["nnrun"] / mlp[name]
-                check(rows, f"mlp: nnrun / {name} time", ratio, f"<= {limit}" if limit else "(info)",
-                      limit is None or ratio <= limit)
+        mlp_seconds = bench_mlp(args.samples, args.repeats, clock, medians, rows)
     if "tiny" in only:
-        X, Y = synthetic(32000, TINY)  # 2,000 steps an epoch; short epochs, so three times the rounds
-        tiny = {name: len(X) / 16 / seconds for name, seconds in race(TINY, X, Y, 16, 0.05, 3 * args.repeats,
-                                                                       clock).items()}
-        medians.append(("tiny", "steps/s", tiny))
-        check(rows, "tiny: nnrun steps/s", tiny["nnrun"], ">= 10000", tiny["nnrun"] >= 10000)
-        check(rows, "tiny: nnrun / hand NumPy speed", tiny["nnrun"] / tiny["hand NumPy"], ">= 0.6",
-              tiny["nnrun"] >= 0.6 * tiny["hand NumPy"])
-        if "PyTorch" in tiny:
-            ratio = tiny["nnrun"] / tiny["PyTorch"]
-            check(rows, "tiny: nnrun / PyTorch speed", ratio, ">= 5", ratio >= 5)
+        bench_tiny(3 * args.repeats, clock, medians, rows)  # short epochs: three times the rounds
     if "startup" in only:
-        help_s = wall_time([sys.executable, "-m", "cli", "--help"], 2 * args.repeats)
-        check(rows, "startup: nnrun --help", help_s, "<= 0.3 s", help_s <= 0.3, " s")
-        with tempfile.TemporaryDirectory() as runs:
-            iris_s = wall_time([sys.executable, "-m", "cli", "train", "configs/iris.yaml", "--quiet",
-                                "--save-dir", runs], max(3, args.repeats // 2))
-        check(rows, "startup: nnrun train iris --quiet", iris_s, "<= 3 s", iris_s <= 3, " s")
+        bench_startup(args.repeats, rows)
     if "memory" in only:
         peak, data_bytes = cli_memory(args.samples)
         limit = 2 * data_bytes + 200 * MB
         check(rows, "memory: nnrun train mlp, peak RSS", peak / MB, f"<= {limit / MB:.0f} MB", peak <= limit,
               " MB")
     if "gflops" in only:
-        peak = gemm_peak(clock)
-        achieved = model_flops(MLP, args.samples) / mlp["nnrun"]
+        peak, achieved = gemm_peak(clock), model_flops(MLP, args.samples) / mlp_seconds
         check(rows, f"gflops: nnrun {achieved / 1e9:.0f} of peak {peak / 1e9:.0f} GFLOP/s", achieved / peak,
               "(info)", True)
     print_tables(medians, rows)
