@@ -27,7 +27,8 @@ def test_loading_iris_does_not_import_scikit_learn():
     code = ("import sys; from neural_networks.datasets import initialize_dataset; "
             "initialize_dataset('iris').load(None); print('sklearn' in sys.modules)")
     root = pathlib.Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"
 
 
