@@ -131,7 +131,8 @@ class Softmax(Activation):
 
     def forward(self, Z):
         E = np.exp(Z - Z.max(axis=-1, keepdims=True))
-        return E / E.sum(axis=-1, keepdims=True)
+        E /= E.sum(axis=-1, keepdims=True)
+        return E
 
     def backward(self, Z, dY):
         S = self.forward(Z)

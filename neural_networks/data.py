@@ -76,15 +76,35 @@ class Data:
         return X.astype(dtype).reshape((len(X),) + tuple(self.input_shape))
 
 
-def fit_preprocess(X, how):
-    """(shift, scale) per feature from the training samples."""
-    if how == "standardize":
-        shift, scale = X.mean(axis=0), X.std(axis=0)
+BLOCK = 2048  # rows preprocessed at a time: float64 temporaries stay a few MB whatever the data's size
+
+
+def row_blocks(X, rows):
+    """``X[rows]`` in float64 blocks of BLOCK rows, so that no float64 copy of all the data is made."""
+    for start in range(0, len(rows), BLOCK):
+        yield np.asarray(X[rows[start:start + BLOCK]], dtype=np.float64)
+
+
+def fit_preprocess(X, how, rows=None):
+    """(shift, scale) per feature, in float64, from the training samples ``X[rows]`` (default: all)."""
+    rows = np.arange(len(X)) if rows is None else rows
+    if how == "standardize":  # two passes: the mean, then the mean squared deviation from it
+        shift = sum(block.sum(axis=0) for block in row_blocks(X, rows)) / len(rows)
+        scale = np.sqrt(sum(((block - shift) ** 2).sum(axis=0) for block in row_blocks(X, rows)) / len(rows))
     elif how == "normalize":
-        shift, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        shift = np.min([block.min(axis=0) for block in row_blocks(X, rows)], axis=0)
+        scale = np.max([block.max(axis=0) for block in row_blocks(X, rows)], axis=0) - shift
     else:
         shift, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     return shift, np.where(scale > 0, scale, 1.0)
+
+
+def transform_rows(data, X, rows, dtype):
+    """``data.transform(X[rows], dtype)`` block by block into one array: the data are cast once."""
+    out = np.empty((len(rows),) + tuple(data.input_shape), dtype=dtype)
+    for start, block in zip(range(0, len(rows), BLOCK), row_blocks(X, rows)):
+        out[start:start + len(block)] = data.transform(block, dtype)
+    return out
 
 
 def split_indices(n, labels, fractions, rng):
@@ -104,14 +124,14 @@ def load_data(config, rng, dtype=np.float32):
     """The ``data`` section -> :class:`Data`, using ``rng`` for generation and splitting."""
     settings, source = split_data_config(config)
     dataset = DATASETS.build(source).load(rng)
-    X = np.asarray(dataset.X, dtype=np.float64)
+    X = np.asarray(dataset.X)  # in its own dtype: preprocessing converts it block by block
     X = X.reshape(len(X), -1)
     classify = dataset.task == "classification"
     labels = dataset.y if classify else None
     train, val, test = split_indices(len(X), labels, (settings["validation_split"], settings["test_split"]), rng)
     if len(train) == 0:
         raise ConfigError("no samples left for training", "test_split")
-    shift, scale = fit_preprocess(X[train], settings["preprocess"])
+    shift, scale = fit_preprocess(X, settings["preprocess"], train)
     input_shape = tuple(settings["shape"] or X.shape[1:])
     if int(np.prod(input_shape)) != X.shape[1]:
         raise ConfigError(f"{list(input_shape)} does not hold the {X.shape[1]} features of a sample", "shape")
@@ -120,7 +140,8 @@ def load_data(config, rng, dtype=np.float32):
     else:
         targets = np.asarray(dataset.y, dtype=dtype)
     data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape)
-    data.train, data.val, data.test = (Split(data.transform(X[i], dtype), targets[i], i) for i in (train, val, test))
+    data.train, data.val, data.test = (Split(transform_rows(data, X, i, dtype), targets[i], i)
+                                       for i in (train, val, test))
     return data
 
 

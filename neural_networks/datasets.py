@@ -39,17 +39,33 @@ def regression(X, y):
     return Dataset(np.asarray(X), y.reshape(len(y), -1), "regression")
 
 
-class SklearnDataset:
-    """One of the small data sets scikit-learn ships (read from its own files, no network)."""
+def sklearn_data_file(name):
+    """The path of a data file scikit-learn ships, found without importing scikit-learn (a second's work)."""
+    from importlib.util import find_spec
 
-    loader = None
+    spec = find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise ConfigError("the bundled data sets come with scikit-learn: pip install scikit-learn", "name")
+    return os.path.join(os.path.dirname(spec.origin), "datasets", "data", name)
+
+
+class SklearnDataset:
+    """One of the small data sets scikit-learn ships, read from its CSV file (no network).
+
+    The file holds a row per sample, the features then the class number; unless ``header`` is
+    False, its first line is ``n_samples,n_features,class names...``.
+    """
+
+    file = None
+    header = True
 
     def load(self, rng):
-        from sklearn import datasets
-
-        bunch = getattr(datasets, self.loader)()
-        data = classification(bunch.data, bunch.target)
-        data.classes = [str(n) for n in getattr(bunch, "target_names", data.classes)]
+        path = sklearn_data_file(self.file)
+        with (gzip.open if path.endswith(".gz") else open)(path, "rt", encoding="utf-8") as f:
+            names = f.readline().strip().split(",")[2:] if self.header else None
+            table = np.loadtxt(f, delimiter=",", ndmin=2)
+        data = classification(table[:, :-1], table[:, -1].astype(np.int64))
+        data.classes = names or [str(c) for c in data.classes]
         return data
 
 
@@ -57,28 +73,28 @@ class SklearnDataset:
 class Iris(SklearnDataset):
     """Fisher's iris: 150 flowers, 4 measurements, 3 species."""
 
-    loader = "load_iris"
+    file = "iris.csv"
 
 
 @DATASETS.register("wine")
 class Wine(SklearnDataset):
     """178 wines, 13 chemical measurements, 3 cultivars."""
 
-    loader = "load_wine"
+    file = "wine_data.csv"
 
 
 @DATASETS.register("breast_cancer")
 class BreastCancer(SklearnDataset):
     """569 tumours, 30 features, malignant or benign."""
 
-    loader = "load_breast_cancer"
+    file = "breast_cancer.csv"
 
 
 @DATASETS.register("digits")
 class Digits(SklearnDataset):
     """1,797 handwritten digits as 8x8 images with values 0..16 (64 features; data.shape [8, 8, 1])."""
 
-    loader = "load_digits"
+    file, header = "digits.csv.gz", False
 
 
 @DATASETS.register("sinewave")
@@ -197,7 +213,7 @@ class NPZ:
                               "path")
         if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
-        return _dataset(X.astype(np.float64), y, self.task)
+        return _dataset(X, y, self.task)  # in its stored dtype: load_data casts it once, block by block
 
 
 def read_idx(path):

@@ -198,7 +198,7 @@ def test_metrics(data, loss, error, outputs):
     metrics = {"loss": loss, "error": error, "samples": len(data.test)}
     metrics.update({"accuracy": 1 - error} if classify else {"mse": error})
     if classify and len(data.test):
-        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+        from .metrics import confusion_matrix, precision_recall_fscore_support
 
         true, predicted = data.test.Y.argmax(axis=1), outputs.argmax(axis=1)
         labels = np.arange(len(data.classes))

@@ -52,15 +52,20 @@ class NeuralNetwork:
             X = layer.forward(X, training)
         return X
 
-    def backward(self, Y, Y_hat):
-        """Backpropagate the loss of predictions ``Y_hat`` for targets ``Y``; fills the gradients."""
+    def backward(self, Y, Y_hat, input_gradient=True):
+        """Backpropagate the loss of predictions ``Y_hat`` for targets ``Y``; fills the gradients.
+
+        Returns dL/dX, or None with ``input_gradient=False`` (training never needs it).
+        """
+        last = len(self.layers) - 1
         if self.fused:
-            dLdX = self.layers[-1].backward_from_logits(self.loss.logits_gradient(Y, Y_hat))
-            layers = self.layers[-2::-1]
+            dLdX = self.layers[last].backward_from_logits(self.loss.logits_gradient(Y, Y_hat),
+                                                          input_gradient or last > 0)
+            last -= 1
         else:
-            dLdX, layers = self.loss.backward(Y, Y_hat), self.layers[::-1]
-        for layer in layers:
-            dLdX = layer.backward(dLdX)
+            dLdX = self.loss.backward(Y, Y_hat)
+        for i in range(last, -1, -1):
+            dLdX = self.layers[i].backward(dLdX, input_gradient or i > 0)
         return dLdX
 
     def predict(self, X, batch_size=1024):

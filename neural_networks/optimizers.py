@@ -23,6 +23,7 @@ class Optimizer:
         self.scheduler = initialize_scheduler(lr_scheduler or "constant")
         self.clip_norm, self.weight_decay = clip_norm, weight_decay
         self.state = {}
+        self.work = {}  # reused temporaries by (shape, dtype): not state, never saved
 
     def start_epoch(self, epoch, metric=None):
         """Set ``lr`` for the epoch about to run from the scheduler."""
@@ -49,6 +50,13 @@ class Optimizer:
             self.state[key] = np.zeros_like(like)
         return self.state[key]
 
+    def scratch(self, like):
+        """A work array shaped like ``like``, reused step after step instead of allocated anew."""
+        key = (like.shape, like.dtype)
+        if key not in self.work:
+            self.work[key] = np.empty_like(like)
+        return self.work[key]
+
     def state_dict(self):
         return {"state": self.state, "lr": self.lr, "scheduler": self.scheduler.state_dict()}
 
@@ -72,13 +80,14 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = momentum, nesterov
 
     def update(self, key, param, grad):
-        if not self.momentum:
-            param -= self.lr * grad
-            return
-        v = self.buffer(key, param)
-        v *= self.momentum
-        v += grad
-        param -= self.lr * (grad + self.momentum * v if self.nesterov else v)
+        direction = grad
+        if self.momentum:
+            v = direction = self.buffer(key, param)
+            v *= self.momentum
+            v += grad
+            if self.nesterov:
+                direction = grad + self.momentum * v
+        param -= np.multiply(direction, self.lr, out=self.scratch(param))  # W -= lr d, no new array
 
 
 @OPTIMIZERS.register("adam")

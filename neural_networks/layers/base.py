@@ -30,6 +30,7 @@ class Layer:
         self.buffers = {}  # non-trained state saved with the parameters (e.g. running statistics)
         self.rng = np.random.default_rng()
         self.built = False
+        self.input_gradient = True  # False: backward may skip dL/dX and return None (nothing consumes it)
 
     def init_parameters(self, input_shape, dtype):
         """The layer's parameter arrays for one sample of shape ``input_shape``; none by default."""
@@ -52,14 +53,19 @@ class Layer:
         self.cache["Z"] = Z
         return self.activation.forward(Z)
 
-    def backward(self, dLdY):
-        """Fill ``self.gradients`` and return dL/dX, through the activation first."""
+    def backward(self, dLdY, input_gradient=True):
+        """Fill ``self.gradients`` and return dL/dX, through the activation first.
+
+        With ``input_gradient=False`` (the first layer, while training) a layer may skip dL/dX
+        and return None: for a dense layer that saves a third of its backward arithmetic.
+        """
         if self.activation.name != "linear":
             dLdY = self.activation.backward(self.cache["Z"], dLdY)
-        return self._backward(dLdY)
+        return self.backward_from_logits(dLdY, input_gradient)
 
-    def backward_from_logits(self, dLdZ):
+    def backward_from_logits(self, dLdZ, input_gradient=True):
         """``backward`` given dL/dZ directly: the fused softmax + cross-entropy path."""
+        self.input_gradient = input_gradient
         return self._backward(dLdZ)
 
     def _forward(self, X, training):

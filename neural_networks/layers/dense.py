@@ -36,11 +36,14 @@ class FullyConnected(Layer):
 
     def _forward(self, X, training):
         self.cache["X"] = X
-        return X @ self.parameters["W"] + self.parameters["b"]
+        Z = X @ self.parameters["W"]
+        Z += self.parameters["b"]
+        return Z
 
     def _backward(self, dZ):
+        """The gradients are written into the arrays of ``self.gradients`` (no new arrays per step)."""
         X, W = self.cache["X"], self.parameters["W"]
         dZ2 = dZ.reshape(-1, W.shape[1])
-        self.gradients["W"] = X.reshape(-1, W.shape[0]).T @ dZ2
-        self.gradients["b"] = dZ2.sum(axis=0, keepdims=True)
-        return dZ @ W.T
+        np.matmul(X.reshape(-1, W.shape[0]).T, dZ2, out=self.gradients["W"])
+        dZ2.sum(axis=0, keepdims=True, out=self.gradients["b"])
+        return dZ @ W.T if self.input_gradient else None
