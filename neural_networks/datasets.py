@@ -270,7 +270,7 @@ class MNIST:
         if not images:
             raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {self.path!r}", "path")
         X, y = np.concatenate(images), np.concatenate(labels)
-        return classification(X.reshape(len(X), -1) / 255.0, y)
+        return classification(X.reshape(len(X), -1).astype(np.float32) / np.float32(255), y)
 
 
 @DATASETS.register("bit_sequence")

@@ -43,6 +43,8 @@ class Convolution(Layer):
         dZ2 = dZ.reshape(-1, self.n_out)
         self.gradients["W"] = (cols.T @ dZ2).reshape(W.shape)
         self.gradients["b"] = dZ2.sum(axis=0, keepdims=True)
+        if not self.input_gradient:  # the first layer: nothing consumes dL/dX
+            return None
         n_in = W.shape[-2]
         # (T C, O) (O, N P): every tap's input gradient, channels first so col2im adds long rows
         per_tap = W.reshape(-1, self.n_out) @ dZ2.T
