@@ -295,7 +295,8 @@ def components(kind, markdown):
     click.echo(reference.markdown(kinds) if markdown else reference.text(kinds))
 
 
-main.add_command(components, name="list-components")
+main.add_command(click.Command("list-components", callback=components.callback, params=components.params,
+                               help=components.help, hidden=True))  # the other name for it
 
 
 # --- experiment workflow: sweep, compare, list, report ---

@@ -56,7 +56,8 @@ class Spec:
         self.kind = registry.kind
 
     def __str__(self):
-        return f"a {self.kind} name or {{name: ..., ...}}"
+        article = "an" if self.kind[0] in "aeiou" else "a"
+        return f"{article} {self.kind} name or {{name: ..., ...}}"
 
     def check(self, value, key):
         if value is None:
