@@ -35,7 +35,7 @@ class DataSection:
         return {**source, **settings}
 
 
-def model_settings(layers: typing.List[Spec(LAYERS)] = DEFAULT_LAYERS,
+def model_settings(layers: typing.List[Spec(LAYERS, mapping=True)] = DEFAULT_LAYERS,
                    loss: Spec(LOSSES) = "cross_entropy"):
     """``model``: the layers in order (the last one's n_out comes from the data) and the loss."""
 

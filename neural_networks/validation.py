@@ -48,12 +48,14 @@ class Spec:
     """Marks an argument that names another component: ``relu`` or ``{name: leaky_relu, alpha: 0.1}``.
 
     None is allowed and means the component's default. The value is resolved by ``registry``
-    (canonical name, defaults filled in): a bare name when the component takes no arguments.
+    (canonical name, defaults filled in): a bare name when the component takes no arguments,
+    unless ``mapping`` asks for ``{name: ...}`` always (as for the items of ``model.layers``).
     """
 
-    def __init__(self, registry):
+    def __init__(self, registry, mapping=False):
         self.registry = registry
         self.kind = registry.kind
+        self.mapping = mapping
 
     def __str__(self):
         article = "an" if self.kind[0] in "aeiou" else "a"
@@ -66,7 +68,7 @@ class Spec:
             resolved = self.registry.resolve(value)
         except ConfigError as error:
             raise error.within(key) from None
-        return resolved if len(resolved) > 1 else resolved["name"]
+        return resolved if len(resolved) > 1 or self.mapping else resolved["name"]
 
 
 class Section:
