@@ -10,7 +10,6 @@ from .datasets import DATASETS
 from .errors import ConfigError
 from .validation import Fraction, PositiveInt, arguments, check_arguments, closest
 
-PREPROCESS = ("standardize", "normalize", "none")
 
 
 def data_settings(batch_size: PositiveInt = 32, validation_split: Fraction = 0.2,
