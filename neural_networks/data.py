@@ -11,7 +11,6 @@ from .errors import ConfigError
 from .validation import Fraction, PositiveInt, arguments, check_arguments, closest
 
 
-
 def data_settings(batch_size: PositiveInt = 32, validation_split: Fraction = 0.2,
                   test_split: Fraction = 0.2,
                   preprocess: typing.Literal["standardize", "normalize", "none"] = "standardize",
