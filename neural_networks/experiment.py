@@ -13,9 +13,6 @@ from .models import NeuralNetwork
 from .optimizers import initialize_optimizer
 from .trainer import Trainer, evaluate
 
-PROBABILITY_OUTPUTS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
-
-
 def build(config):
     """(rng, data, model, optimizer) for a resolved config; the same config gives the same objects."""
     dtype = np.dtype(config["dtype"])
@@ -27,7 +24,7 @@ def build(config):
     model = NeuralNetwork.from_config(config["model"], data.n_outputs, rng)
     if not model.layers:
         raise ConfigError("the model needs at least one layer", "model.layers")
-    wanted = PROBABILITY_OUTPUTS.get(model.loss.name)
+    wanted = model.loss.fuses_with  # the losses of probabilities name the output activation they expect
     if wanted and model.layers[-1].activation.name != wanted:
         raise ConfigError(f"{model.loss.name} needs probabilities: end the model with activation {wanted}",
                           "model.loss")
@@ -48,11 +45,9 @@ def build(config):
 
 
 def versions():
-    import numpy
-
     from . import __version__
 
-    return {"nnrun": __version__, "numpy": numpy.__version__, "python": platform.python_version()}
+    return {"nnrun": __version__, "numpy": np.__version__, "python": platform.python_version()}
 
 
 def run(config, overrides=(), progress=False, describe=None):
