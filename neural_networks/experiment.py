@@ -62,8 +62,17 @@ def run(config, overrides=(), progress=False, describe=None):
 
         describe(format_summary(config, built[1], built[2]))
     run_dir = runs.create_run_dir(config["log"]["save_dir"], config["name"])
-    runs.write_yaml(os.path.join(run_dir, "config.yaml"), config)
+    runs.write_yaml(os.path.join(run_dir, "config.yaml"), with_absolute_data_path(config))
     return train(run_dir, config, built, new_summary(run_dir, config, built, overrides), progress)
+
+
+def with_absolute_data_path(config):
+    """The config to save: a relative ``data.path`` made absolute, so that the run folder's config
+    (``evaluate``, ``predict``, ``train --resume``, a re-run) finds the data from any folder."""
+    path = config["data"].get("path")
+    if not isinstance(path, str) or os.path.isabs(path):
+        return config
+    return {**config, "data": {**config["data"], "path": os.path.abspath(path)}}
 
 
 def new_summary(run_dir, config, built, overrides=()):

@@ -473,3 +473,19 @@ def test_train_ffnn_script_behaves_as_nnrun_train(tmp_path, sine_config):
     bad = subprocess.run([sys.executable, "train_ffnn.py", str(sine_config), "--set", "optimizer.lrr=1"],
                          cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1 and "did you mean 'lr'" in bad.stderr
+
+
+def test_a_relative_data_path_is_saved_absolute_so_the_run_works_from_any_folder(tmp_path, monkeypatch):
+    data = initialize_dataset("iris").load(np.random.default_rng(0))
+    frame = pd.DataFrame(data.X, columns=["a", "b", "c", "d"]).assign(species=data.y)
+    frame.to_csv(tmp_path / "flowers.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    result, run_dir = train(tmp_path / "runs", "--set", "data={name: csv, path: flowers.csv}")
+    assert result.exit_code == 0, result.output
+    with open(os.path.join(run_dir, "config.yaml")) as f:
+        assert yaml.safe_load(f)["data"]["path"] == str(tmp_path / "flowers.csv")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = nnrun("evaluate", run_dir)
+    assert result.exit_code == 0 and "test " in result.stdout, result.output
