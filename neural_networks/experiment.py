@@ -94,15 +94,11 @@ def resume(run_dir, progress=False):
     The data and model are rebuilt from the saved config and seed, then the checkpoint restores
     parameters, optimizer, scheduler, RNG and history: the run ends exactly as an uninterrupted one.
     """
-    from .config import read_yaml, resolve
-
-    if not os.path.isfile(os.path.join(run_dir, "config.yaml")):
-        raise ConfigError(f"{run_dir!r} is not a run folder (no config.yaml)")
+    config = run_config(run_dir)
     path = os.path.join(run_dir, "summary.json")
     saved = runs.read_json(path) if os.path.isfile(path) else {}
     if saved.get("status") == "completed":
         raise ConfigError(f"{run_dir} has already finished (summary.json says completed)")
-    config = resolve(read_yaml(os.path.join(run_dir, "config.yaml")))
     built = build(config)
     summary = {**new_summary(run_dir, config, built), **saved, "status": "running", "run_dir": run_dir,
                "resumed": saved.get("resumed", 0) + 1, **process()}
@@ -222,33 +218,43 @@ def predictions_frame(data, split, outputs):
     if data.task == "classification":
         classes = np.array(data.classes, dtype=object)
         frame["target"] = classes[split.Y.argmax(axis=1)] if len(split.Y) else []
-        frame.update(prediction_columns(outputs, data.classes))
     else:
-        for j in range(outputs.shape[1]):
-            suffix = "" if outputs.shape[1] == 1 else f"_{j}"
-            frame[f"target{suffix}"] = split.Y[:, j]
-            frame[f"prediction{suffix}"] = outputs[:, j]
-    return pd.DataFrame(frame)
+        frame.update({f"target{output_suffix(j, split.Y)}": split.Y[:, j] for j in range(split.Y.shape[1])})
+    return pd.DataFrame({**frame, **output_columns(outputs, data)})
 
 
-def prediction_columns(outputs, classes):
-    """``prediction`` (a class name) and ``p_<class>`` probability columns for classifier outputs."""
+def output_suffix(j, outputs):
+    """'' for a single output, ``_j`` when there are several."""
+    return "" if outputs.shape[1] == 1 else f"_{j}"
+
+
+def output_columns(outputs, data):
+    """Prediction columns: a classifier's ``prediction`` (a class name) and ``p_<class>`` probabilities;
+    a regressor's ``prediction`` (``prediction_j`` for several outputs)."""
+    if data.task != "classification":
+        return {f"prediction{output_suffix(j, outputs)}": outputs[:, j] for j in range(outputs.shape[1])}
+    classes = data.classes
     columns = {"prediction": np.array(classes, dtype=object)[outputs.argmax(axis=1)] if len(outputs) else []}
     columns.update({f"p_{c}": outputs[:, j] for j, c in enumerate(classes)})
     return columns
 
 
-def load_run(run_dir, which="best"):
-    """(config, data, model) of a finished run, with its ``best`` (or ``last``) parameters loaded."""
+def run_config(run_dir):
+    """The resolved config a run folder saved; ConfigError if ``run_dir`` is not a run folder."""
     from .config import read_yaml, resolve
 
-    config_path = os.path.join(run_dir, "config.yaml")
-    params_path = os.path.join(run_dir, "parameters", f"{which}.npz")
-    if not os.path.isfile(config_path):
+    path = os.path.join(run_dir, "config.yaml")
+    if not os.path.isfile(path):
         raise ConfigError(f"{run_dir!r} is not a run folder (no config.yaml)")
+    return resolve(read_yaml(path))
+
+
+def load_run(run_dir, which="best"):
+    """(config, data, model) of a finished run, with its ``best`` (or ``last``) parameters loaded."""
+    config = run_config(run_dir)
+    params_path = os.path.join(run_dir, "parameters", f"{which}.npz")
     if not os.path.isfile(params_path):
         raise ConfigError(f"{run_dir!r} has no parameters/{which}.npz (did the run finish?)")
-    config = resolve(read_yaml(config_path))
     _, data, model, _ = build(config)
     try:
         arrays = runs.read_arrays(params_path)
@@ -256,7 +262,7 @@ def load_run(run_dir, which="best"):
         raise ConfigError(f"{params_path} is not an .npz file of plain arrays") from None
     wrong = [k for k, v in model.state_dict().items() if k not in arrays or arrays[k].shape != v.shape]
     if wrong:
-        raise ConfigError(f"{params_path} does not fit the model in {config_path}: "
+        raise ConfigError(f"{params_path} does not fit the model in {os.path.join(run_dir, 'config.yaml')}: "
                           f"missing or misshapen {', '.join(wrong)}")
     model.load_state_dict(arrays)
     return config, data, model

@@ -199,7 +199,7 @@ def predict_images(run_dir, inputs, invert="auto", tidy=True):
     import pandas as pd
 
     from .experiment import load_run
-    from .predict import output_columns
+    from .experiment import output_columns
 
     config, data, model = load_run(run_dir)
     shape = require_image_shape(config, data, run_dir, "predicting image files")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .errors import ConfigError
-from .experiment import load_run, prediction_columns
+from .experiment import load_run, output_columns
 
 
 def read_features(path, n_features, drop=None):
@@ -33,13 +33,6 @@ def read_features(path, n_features, drop=None):
     if values.shape[1] != n_features:
         raise ConfigError(f"{path} has {values.shape[1]} feature columns; the model takes {n_features}")
     return values.to_numpy(dtype=np.float64)
-
-
-def output_columns(outputs, data):
-    """Prediction columns: the class and its probabilities for a classifier, one per output otherwise."""
-    if data.task == "classification":
-        return prediction_columns(outputs, data.classes)
-    return {f"prediction{'' if outputs.shape[1] == 1 else f'_{j}'}": outputs[:, j] for j in range(outputs.shape[1])}
 
 
 def predict_csv(run_dir, path):

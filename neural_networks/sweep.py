@@ -9,10 +9,9 @@ import os
 import re
 
 import numpy as np
-import yaml
 
-from . import runs
-from .config import check_name, load_config, parse_override, read_yaml, resolve
+from . import runs, yamlio
+from .config import check_name, load_config, parse_override
 from .errors import ConfigError, TrainingError
 from .results import is_run, short_keys
 
@@ -74,8 +73,9 @@ def finished(run_dir, config):
     another config."""
     if not is_run(run_dir):
         return False
-    saved, wanted = (yaml.safe_load(yaml.safe_dump(c)) for c in
-                     (resolve(read_yaml(os.path.join(run_dir, "config.yaml"))), config))
+    from .experiment import run_config
+
+    saved, wanted = (yamlio.load(yamlio.dump(c)) for c in (run_config(run_dir), config))
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")
