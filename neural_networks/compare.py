@@ -66,7 +66,7 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
     configs = [config for config, _, _ in loaded]
     varying = varying_keys(configs)
     short = short_keys(list(dict.fromkeys([*by, *varying])))
-    frame = runs_frame(run_dirs, list(short), metric)
+    frame = runs_frame(run_dirs, loaded, list(short), metric)
     for key in by:
         if frame[key].isna().all():
             raise ConfigError(f"no run has the config key {key!r}; keys that differ: {', '.join(varying) or 'none'}")

@@ -70,9 +70,10 @@ def read_run(run_dir):
     return config, summary, metrics
 
 
-def run_row(run_dir, keys=(), metric="val_loss"):
-    """One table row: the run, its ``keys`` values, best/final ``metric``, test metrics, epochs, seconds."""
-    config, summary, metrics = read_run(run_dir)
+def run_row(run_dir, loaded, keys=(), metric="val_loss"):
+    """One table row: the run, its ``keys`` values, best/final ``metric``, test metrics, epochs, seconds;
+    ``loaded`` is the run's :func:`read_run`."""
+    config, summary, metrics = loaded
     if metric not in METRICS:
         from .validation import closest
 
@@ -89,11 +90,12 @@ def run_row(run_dir, keys=(), metric="val_loss"):
     return row
 
 
-def runs_frame(run_dirs, keys=(), metric="val_loss"):
-    """A pandas table of runs sorted by their best ``metric`` (lowest first); empty test columns dropped."""
+def runs_frame(run_dirs, loaded, keys=(), metric="val_loss"):
+    """A pandas table of runs (``loaded``: their :func:`read_run`) sorted by their best ``metric``
+    (lowest first); empty test columns dropped."""
     import pandas as pd
 
-    frame = pd.DataFrame([run_row(path, keys, metric) for path in run_dirs])
+    frame = pd.DataFrame([run_row(path, run, keys, metric) for path, run in zip(run_dirs, loaded)])
     empty = [c for c in TEST_COLUMNS if frame[c].isna().all()]
     return frame.drop(columns=empty).sort_values(f"best_{metric}", kind="stable", na_position="last",
                                                  ignore_index=True)
