@@ -44,13 +44,17 @@ def main():
     """
 
 
+def set_option(help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
+                     "model.layers.0.n_out=32 (repeatable)."):
+    """The ``--set KEY=VALUE`` option, shared by every command that reads a config."""
+    return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help)
+
+
 def train_options(command):
     """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
     options = [
         click.argument("config", type=click.Path(), required=False),
-        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                     help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
-                          "model.layers.0.n_out=32 (repeatable)."),
+        set_option(),
         click.option("--name", help="Run folder name (default: the config's name)."),
         click.option("--seed", type=int, help="Random seed."),
         click.option("--epochs", type=int, help="Number of epochs."),
@@ -207,7 +211,7 @@ def predict_image_files(run, inputs, output, show, invert, tidy):
 
 @main.command()
 @click.argument("config_or_run", type=click.Path())
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@set_option()
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
               help="Also draw the network as a graph, data flowing top to bottom.")
 def summary(config_or_run, overrides, plot):
@@ -241,7 +245,7 @@ def summary(config_or_run, overrides, plot):
 
 @main.command()
 @click.argument("config", type=click.Path())
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@set_option()
 @click.option("--samples", default=4, show_default=True, help="Batch size for the check.")
 def gradcheck(config, overrides, samples):
     """Check every layer's gradients against finite differences (float64).
@@ -312,7 +316,7 @@ main.add_command(click.Command("list-components", callback=components.callback, 
 @click.option("--jobs", "-j", type=int, default=-1, show_default=True,
               help="Runs at once (-1: one per CPU core, or per Dask worker thread).")
 @click.option("--name", help="Sweep folder name inside save_dir (default: CONFIG's name + '-sweep').")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a key in every run.")
+@set_option(help="Override a config key in every run (repeatable).")
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
@@ -393,6 +397,7 @@ def report(path, output):
     from neural_networks.report import report as write_report
 
     click.echo(write_report(path, output))
+
 
 if __name__ == "__main__":
     main()
