@@ -1,6 +1,7 @@
 """A feed-forward network: a list of layers and a loss, built from config and back to config."""
 import numpy as np
 
+from .data import batches
 from .errors import ConfigError
 from .layers import LAYERS
 from .losses import initialize_loss
@@ -70,7 +71,7 @@ class NeuralNetwork:
 
     def predict(self, X, batch_size=1024):
         """Outputs for ``X`` in evaluation mode, in batches."""
-        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+        return np.concatenate([self.forward(X[rows]) for rows in batches(len(X), batch_size)])
 
     def named_parameters(self):
         """``(key, parameter, gradient)`` for every parameter; keys like ``layers.0.W``."""
