@@ -44,8 +44,10 @@ def main():
     """
 
 
-def set_option(help="Override a config key by its dotted path, e.g. optimizer.lr=0.1 or "
-                     "model.layers.0.n_out=32 (repeatable)."):
+SET_HELP = "Override a config key by its dotted path, e.g. optimizer.lr=0.1 or model.layers.0.n_out=32 (repeatable)."
+
+
+def set_option(help=SET_HELP):
     """The ``--set KEY=VALUE`` option, shared by every command that reads a config."""
     return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help)
 
@@ -86,7 +88,7 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=Non
         raise click.UsageError("missing CONFIG (or --resume RUN)")
     else:
         run_dir, summary = run(load_config(config, overrides), overrides, progress=progress,
-                             describe=None if quiet else click.echo)
+                               describe=None if quiet else click.echo)
     if not quiet:
         test = summary["test"]
         score = (f"test accuracy {test['accuracy']:.4f}" if "accuracy" in test

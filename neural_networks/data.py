@@ -42,7 +42,6 @@ def split_data_config(config):
     return settings, source
 
 
-
 @dataclass
 class Split:
     X: np.ndarray        # inputs, (n, *input_shape), in the run's dtype

@@ -13,6 +13,7 @@ from .models import NeuralNetwork
 from .optimizers import initialize_optimizer
 from .trainer import Trainer, evaluate
 
+
 def build(config):
     """(rng, data, model, optimizer) for a resolved config; the same config gives the same objects."""
     dtype = np.dtype(config["dtype"])

@@ -261,7 +261,8 @@ def plot_image_grid(images, titles, path, title="", insets=None, columns=4):
 
     rows = max(1, -(-len(images) // columns))
     fig = figure(figsize=(2.2 * columns, 2.5 * rows), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False, subplot_kw={"xticks": [], "yticks": []})  # no ticks to lay out: twice as fast
+    # no ticks to lay out: twice as fast
+    axes = fig.subplots(rows, columns, squeeze=False, subplot_kw={"xticks": [], "yticks": []})
     for ax in axes.ravel():
         ax.axis("off")
     for i, (image, label) in enumerate(zip(images, titles)):

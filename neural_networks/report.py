@@ -37,7 +37,6 @@ def table(frame):
     return f'<div style="overflow-x:auto">{text}</div>'
 
 
-
 def run_section(run_dir):
     """A run's results, curves, confusion matrix, per-class scores and config."""
     import pandas as pd
