@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from neural_networks.errors import ConfigError, TrainingError
+from neural_networks.config.errors import ConfigError, TrainingError
+from neural_networks.metrics import METRICS
 
 
 class Group(click.Group):
@@ -72,8 +73,8 @@ def train_options(command):
 
 def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=None):
     """Load, override and train (or resume); print a short result and the run folder as the last line."""
-    from neural_networks.config import load_config
-    from neural_networks.experiment import resume as resume_run, run
+    from neural_networks.config.schema import load_config
+    from neural_networks.workflow.experiment import resume as resume_run, run
 
     extra = [f"{key}={value}" for key, value in
              (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
@@ -123,12 +124,12 @@ def evaluate(run, errors):
       nnrun evaluate experiments/iris
       nnrun evaluate experiments/digits --errors mistakes.png
     """
-    from neural_networks.experiment import load_run
+    from neural_networks.workflow.loading import load_run
     from neural_networks.trainer import evaluate as evaluate_split
 
     config, data, model = load_run(run)
     if errors:  # checked before any output: a run without images fails with one line
-        from neural_networks.images import misclassified, plot_image_grid
+        from neural_networks.workflow.images import misclassified, plot_image_grid
 
         images, titles, wrong, tested = misclassified(config, data, model, run)
     for split in ("train", "val", "test"):
@@ -170,7 +171,7 @@ def predict(run, inputs, output, show, invert, tidy):
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
       nnrun predict experiments/digits photos/*.jpg --show predictions.png
     """
-    from neural_networks.images import is_image_file
+    from neural_networks.workflow.images import is_image_file
 
     if all(is_image_file(path) or os.path.isdir(path) for path in inputs):
         return predict_image_files(run, inputs, output, show, invert, tidy)
@@ -178,7 +179,7 @@ def predict(run, inputs, output, show, invert, tidy):
         raise ConfigError("give one CSV file, or image files (.png, .jpg, ...) and folders of them; "
                           f"got {' '.join(inputs)}" + (" with --show" if show else ""))
     input_csv = inputs[0]
-    from neural_networks.predict import predict_csv, write_predictions
+    from neural_networks.workflow.predict import predict_csv, write_predictions
 
     frame = predict_csv(run, input_csv)
     if output:
@@ -195,8 +196,8 @@ def run_name(run):
 
 def predict_image_files(run, inputs, output, show, invert, tidy):
     """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
-    from neural_networks.images import plot_image_grid, predict_images, prediction_titles
-    from neural_networks.summary import format_table
+    from neural_networks.workflow.images import plot_image_grid, predict_images, prediction_titles
+    from neural_networks.workflow.model_table import format_table
 
     frame, originals, views = predict_images(run, inputs, invert, tidy)
     table = frame[[c for c in frame.columns if not c.startswith("p_")]]
@@ -205,7 +206,7 @@ def predict_image_files(run, inputs, output, show, invert, tidy):
         plot_image_grid(originals, prediction_titles(frame), show, run_name(run), insets=views)
         click.echo(f"images with their predictions: {show}")
     if output:
-        from neural_networks.predict import write_predictions
+        from neural_networks.workflow.predict import write_predictions
 
         write_predictions(output, frame)
         click.echo(f"predictions: {output}")
@@ -227,9 +228,10 @@ def summary(config_or_run, overrides, plot):
       nnrun summary configs/iris.yaml --set model.layers.0.n_out=32
       nnrun summary experiments/iris --plot iris.png
     """
-    from neural_networks.config import load_config
-    from neural_networks.experiment import build, load_run
-    from neural_networks.summary import format_summary
+    from neural_networks.config.schema import load_config
+    from neural_networks.workflow.build import build
+    from neural_networks.workflow.loading import load_run
+    from neural_networks.workflow.model_table import format_summary
 
     if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
         resolved, data, model = load_run(config_or_run)  # a finished run: its diagram shows the trained weights
@@ -239,7 +241,7 @@ def summary(config_or_run, overrides, plot):
         _, data, model, _ = build(resolved)
     click.echo(format_summary(resolved, data, model))
     if plot:
-        from neural_networks.diagram import plot_architecture
+        from neural_networks.workflow.diagram import plot_architecture
 
         plot_architecture(model, data.input_shape, plot, resolved["name"], resolved["dtype"])
         click.echo(f"diagram: {plot}")
@@ -260,8 +262,8 @@ def gradcheck(config, overrides, samples):
     Example:
       nnrun gradcheck configs/iris.yaml
     """
-    from neural_networks.config import load_config
-    from neural_networks.experiment import build
+    from neural_networks.config.schema import load_config
+    from neural_networks.workflow.build import build
     from neural_networks.gradcheck import TOLERANCE, check_network
 
     resolved = load_config(config, list(overrides) + ["dtype=float64"])
@@ -288,16 +290,9 @@ def components(kind, markdown):
       nnrun components            # everything
       nnrun components layers     # only layers
     """
-    from neural_networks import reference
-    from neural_networks.registries import REGISTRIES
+    from neural_networks.workflow import components as reference
 
-    kinds = REGISTRIES
-    if kind:
-        from neural_networks.validation import closest
-
-        kinds = {k: r for k, r in REGISTRIES.items() if k.startswith(kind.rstrip("s"))}
-        if not kinds:
-            raise ConfigError(f"unknown kind {kind!r}{closest(kind, REGISTRIES)}; valid: {', '.join(REGISTRIES)}")
+    kinds = reference.kinds_named(kind)
     click.echo(reference.markdown(kinds) if markdown else reference.text(kinds))
 
 
@@ -333,7 +328,7 @@ def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, sche
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
     """
-    from neural_networks.sweep import sweep as run_sweep
+    from neural_networks.workflow.sweep import sweep as run_sweep
 
     try:
         sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
@@ -347,7 +342,7 @@ def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, sche
 @main.command()
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--metric", default="val_loss", show_default=True,
-              type=click.Choice(["val_loss", "val_error", "train_loss", "train_error"]),
+              type=click.Choice(METRICS),
               help="Metric to sort and plot.")
 @click.option("--by", multiple=True, metavar="KEY", help="Also plot the best metric against this config key.")
 @click.option("-o", "--output", default="compare.png", show_default=True, type=click.Path(dir_okay=False),
@@ -362,8 +357,8 @@ def compare(runs, metric, by, output):
       nnrun compare experiments/iris-sweep --by optimizer.lr -o lr.png
       nnrun compare 'experiments/iris*' --metric val_error
     """
-    from neural_networks.compare import compare as compare_runs
-    from neural_networks.results import find_runs
+    from neural_networks.workflow.compare import compare as compare_runs
+    from neural_networks.workflow.results import find_runs
 
     frame = compare_runs(find_runs(runs), metric, by, output)
     click.echo(frame.to_string(index=False))
@@ -380,7 +375,7 @@ def list_runs(directory, sort):
     Example:
       nnrun list experiments --sort val_loss
     """
-    from neural_networks.results import listing
+    from neural_networks.workflow.results import listing
 
     frame = listing(directory, sort)
     click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
@@ -396,7 +391,7 @@ def report(path, output):
     Example:
       nnrun report experiments/iris-sweep
     """
-    from neural_networks.report import report as write_report
+    from neural_networks.workflow.report import report as write_report
 
     click.echo(write_report(path, output))
 

@@ -5,7 +5,7 @@ Usage: ``python benchmarks/accuracy.py [CONFIG.yaml ...] [--seeds 0-4] [--set KE
 
 Each nnrun run goes through the library as ``nnrun train`` does (``load_config`` + ``experiment.run``
 into a temporary folder, plots off). scikit-learn's MLPClassifier/MLPRegressor (its defaults: Adam,
-L2 alpha 1e-4) gets the very same splits and preprocessing (``experiment.build(config)``'s data),
+L2 alpha 1e-4) gets the very same splits and preprocessing (``build(config)``'s data),
 with the config's fully connected hidden sizes and activation. The metric is test accuracy for
 classifiers and test MSE for regression; the target is issue 2's, looked up by the data's name.
 BLAS runs on one thread unless OPENBLAS_NUM_THREADS/OMP_NUM_THREADS say otherwise: these nets are
@@ -29,8 +29,9 @@ import numpy as np  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from neural_networks.config import load_config  # noqa: E402
-from neural_networks.experiment import build, run  # noqa: E402
+from neural_networks.config.schema import load_config  # noqa: E402
+from neural_networks.workflow.build import build  # noqa: E402
+from neural_networks.workflow.experiment import run  # noqa: E402
 
 # Issue 2's targets by data name: mean test accuracy (at least) or test MSE (at most) over seeds 0-4.
 TARGETS = {"iris": 0.95, "wine": 0.98, "breast_cancer": 0.975, "digits": 0.975, "sinewave": 1e-4}

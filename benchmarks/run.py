@@ -60,7 +60,7 @@ def mlp_config(sizes, batch_size, lr, data=None, **sections):
 
 def nnrun_trainer(sizes, X, Y, batch_size, lr):
     """A function that trains one epoch per call through nnrun's own config, model, optimizer and Trainer."""
-    from neural_networks.config import resolve
+    from neural_networks.config.schema import resolve
     from neural_networks.data import Data, Split
     from neural_networks.models import NeuralNetwork
     from neural_networks.optimizers import initialize_optimizer
@@ -77,7 +77,7 @@ def nnrun_trainer(sizes, X, Y, batch_size, lr):
 
     def epoch():
         trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
-                          epochs=config["train"]["epochs"], on_epoch=lambda row: None)
+                          epochs=config["train"]["epochs"])
         row = trainer.fit()[-1]
         return row["train_loss"], row["train_error"]
 

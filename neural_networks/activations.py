@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .registry import Registry
-from .validation import NonNegativeFloat, PositiveFloat
+from .config.registry import Registry
+from .config.validation import NonNegativeFloat, PositiveFloat
 
 ACTIVATIONS = Registry("activation")
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .datasets import DATASETS
-from .errors import ConfigError
-from .validation import Fraction, PositiveInt, arguments, check_arguments, closest
+from .config.errors import ConfigError
+from .config.validation import Fraction, PositiveInt, arguments, check_arguments, closest
 
 
 def data_settings(batch_size: PositiveInt = 32, validation_split: Fraction = 0.2,

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ConfigError
-from .registry import Registry
-from .validation import NonNegativeFloat, PositiveInt, check_range
+from .config.errors import ConfigError
+from .config.registry import Registry
+from .config.validation import NonNegativeFloat, PositiveInt, check_range
 
 DATASETS = Registry("dataset")
 
@@ -174,7 +174,7 @@ class CSV:
             raise ConfigError(f"the first row of {self.path} is all numbers, so it is data, not a header row: "
                               "set header: false", "header")
         if isinstance(self.target, str) and self.target not in columns:
-            from .validation import closest
+            from .config.validation import closest
             raise ConfigError(f"no column {self.target!r} in {self.path}{closest(self.target, columns)}; "
                               f"columns: {', '.join(map(str, columns))}", "target")
         if isinstance(self.target, int) and not -len(columns) <= self.target < len(columns):

@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from .registry import Registry
+from .config.registry import Registry
 
 LOSSES = Registry("loss")
 

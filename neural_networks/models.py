@@ -2,7 +2,7 @@
 import numpy as np
 
 from .data import batches
-from .errors import ConfigError
+from .config.errors import ConfigError
 from .layers import LAYERS
 from .losses import initialize_loss
 
@@ -46,7 +46,14 @@ class NeuralNetwork:
 
     def build(self, input_shape, dtype=np.float32):
         """Create every layer's parameters for samples of ``input_shape``; return the output shape."""
-        return self.forward(np.zeros((1,) + tuple(input_shape), dtype=dtype), training=False).shape[1:]
+        X = np.zeros((1,) + tuple(input_shape), dtype=dtype)
+        for i, layer in enumerate(self.layers):
+            try:
+                X = layer.forward(X, training=False)
+            except MemoryError as error:  # e.g. n_out: 10000000 -- name the layer, not a traceback
+                raise ConfigError(f"layer {i} ({layer.name}) does not fit in memory: {error}",
+                                  f"model.layers.{i}") from None
+        return X.shape[1:]
 
     def forward(self, X, training=False):
         for layer in self.layers:

@@ -10,9 +10,9 @@ import typing
 
 import numpy as np
 
-from .registry import Registry
+from .config.registry import Registry
 from .schedulers import SCHEDULERS, initialize_scheduler
-from .validation import Fraction, NonNegativeFloat, PositiveFloat, Spec
+from .config.validation import Fraction, NonNegativeFloat, PositiveFloat, Spec
 
 OPTIMIZERS = Registry("optimizer")
 

@@ -6,8 +6,8 @@ Only ``reduce_on_plateau`` keeps state, which ``state_dict``/``load_state_dict``
 import math
 import typing
 
-from .registry import Registry
-from .validation import Interval, NonNegativeFloat, NonNegativeInt, PositiveInt
+from .config.registry import Registry
+from .config.validation import Interval, NonNegativeFloat, NonNegativeInt, PositiveInt
 
 SCHEDULERS = Registry("lr scheduler")
 # A factor the lr is multiplied by: it shrinks the lr (or, at 1, keeps it), never grows it without bound.

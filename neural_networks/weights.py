@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .registry import Registry
-from .validation import Fraction, PositiveFloat, check_range
+from .config.registry import Registry
+from .config.validation import Fraction, PositiveFloat, check_range
 
 WEIGHTS = Registry("weight initializer")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from neural_networks.activations import ACTIVATIONS, initialize_activation
-from neural_networks.config import resolve
-from neural_networks.errors import ConfigError
+from neural_networks.config.schema import resolve
+from neural_networks.config.errors import ConfigError
 from neural_networks.layers import LAYERS, initialize_layer
 from neural_networks.losses import LOSSES, initialize_loss
 from neural_networks.optimizers import OPTIMIZERS, initialize_optimizer

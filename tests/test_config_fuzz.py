@@ -3,7 +3,7 @@
 Valid configs (the shipped ones and a few covering every section) are mutated at any depth:
 keys deleted, values replaced by odd ones (wrong types, negative, huge, NaN, strings, lists,
 null, nested garbage), unknown keys and names added, values wrapped. ``config.resolve``,
-``load_config`` (with ``--set`` overrides) and ``experiment.build`` must then either work or
+``load_config`` (with ``--set`` overrides) and ``build`` must then either work or
 raise ConfigError. YAML is only ever read safely: ``!!python/...`` tags are errors, never run.
 """
 import copy
@@ -16,12 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neural_networks import runs
-from neural_networks.config import NAME, load_config, read_yaml, resolve
-from neural_networks.errors import ConfigError
-from neural_networks.experiment import build
-from neural_networks.registries import REGISTRIES
-from neural_networks.validation import arguments
+from neural_networks.workflow import files
+from neural_networks.config.schema import NAME, load_config, read_yaml, resolve
+from neural_networks.config.errors import ConfigError
+from neural_networks.workflow.build import build
+from neural_networks.workflow.components import REGISTRIES
+from neural_networks.config.validation import arguments
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
@@ -164,7 +164,7 @@ def test_resolve_raises_only_config_errors(tmp_path_factory, data):
     resolved = resolve_or_config_error(mutated(data, ODD))
     if resolved is not None:  # a fixed point: the config.yaml a run saves reads back as the same config
         path = tmp_path_factory.mktemp("fuzz") / "config.yaml"
-        runs.write_yaml(str(path), resolved)
+        files.write_yaml(str(path), resolved)
         assert load_config(str(path)) == resolved
 
 
@@ -221,7 +221,7 @@ def test_a_saved_config_reads_back_the_same_whatever_its_strings(tmp_path, text)
     """Strings that a YAML reader could take for numbers, booleans or dates keep their quotes."""
     resolved = resolve({"name": text if NAME.match(text) else None, "log": {"save_dir": text}})
     path = tmp_path / "config.yaml"
-    runs.write_yaml(str(path), resolved)
+    files.write_yaml(str(path), resolved)
     assert load_config(str(path)) == resolved
 
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from neural_networks.config import load_config
-from neural_networks.experiment import build
+from neural_networks.config.schema import load_config
+from neural_networks.workflow.build import build
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))

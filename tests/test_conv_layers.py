@@ -10,10 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from neural_networks.config import resolve
+from neural_networks.config.schema import resolve
 from neural_networks.datasets import initialize_dataset
-from neural_networks.errors import ConfigError
-from neural_networks.experiment import build
+from neural_networks.config.errors import ConfigError
+from neural_networks.workflow.build import build
 from neural_networks.gradcheck import TOLERANCE, check_layer
 from neural_networks.layers import LAYERS, initialize_layer
 

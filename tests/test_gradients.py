@@ -133,8 +133,8 @@ def test_network_backward_matches_finite_differences(name):
 
 def test_check_network_passes_a_config_model_on_its_own_data():
     """What ``nnrun gradcheck`` runs: every layer of a config's float64 model, on that config's data."""
-    from neural_networks.config import resolve
-    from neural_networks.experiment import build
+    from neural_networks.config.schema import resolve
+    from neural_networks.workflow.build import build
     from neural_networks.gradcheck import check_network
 
     layers = [{"name": "flatten"}, {"name": "dropout", "p": 0.25},

@@ -2,7 +2,7 @@
 import os
 import re
 
-from neural_networks import reference
+from neural_networks.workflow import components as reference
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()

@@ -8,11 +8,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from neural_networks.config import resolve
-from neural_networks.diagram import draws_units, plot_architecture
-from neural_networks.experiment import build, run
+from neural_networks.config.schema import resolve
+from neural_networks.workflow.diagram import draws_units, plot_architecture
+from neural_networks.workflow.build import build
+from neural_networks.workflow.experiment import run
 from neural_networks.layers import LAYERS
-from neural_networks.summary import layer_rows
+from neural_networks.workflow.model_table import layer_rows
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DIGITS_MLP = {"name": "digits", "data": {"name": "digits", "shape": [8, 8, 1]},
@@ -147,8 +148,8 @@ def test_predicting_digit_pngs_gives_the_classes_of_the_same_samples_as_csv(digi
     pytest.importorskip("PIL")
     from sklearn.datasets import load_digits
 
-    from neural_networks.images import predict_images
-    from neural_networks.predict import predict_csv
+    from neural_networks.workflow.images import predict_images
+    from neural_networks.workflow.predict import predict_csv
 
     rows = pd.read_csv(os.path.join(digits_run, "predictions.csv"))["row"].to_numpy()[:40]
     raw = load_digits().data[rows]
@@ -213,8 +214,8 @@ def test_colour_images_keep_their_channels_in_order(tmp_path):
     """An RGB model (data.shape [4, 4, 3]): PNGs of its samples predict as the same samples in a CSV."""
     from PIL import Image
 
-    from neural_networks.images import predict_images
-    from neural_networks.predict import predict_csv
+    from neural_networks.workflow.images import predict_images
+    from neural_networks.workflow.predict import predict_csv
 
     rng = np.random.default_rng(0)
     X = rng.integers(0, 256, size=(150, 4, 4, 3)).astype(np.float64)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from neural_networks.activations import initialize_activation
-from neural_networks.config import resolve
-from neural_networks.experiment import build
+from neural_networks.config.schema import resolve
+from neural_networks.workflow.build import build
 from neural_networks.layers import initialize_layer
 from neural_networks.losses import initialize_loss
 from neural_networks.models import NeuralNetwork

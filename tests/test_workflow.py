@@ -15,12 +15,12 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from neural_networks import checkpoint, runs
-from neural_networks import sweep as sweep_module
-from neural_networks.config import load_config
-from neural_networks.errors import ConfigError
-from neural_networks.experiment import resume, run
-from neural_networks.sweep import combinations, parse_grid, plan, sweep
+from neural_networks.workflow import checkpoint, files
+from neural_networks.workflow import sweep as sweep_module
+from neural_networks.config.schema import load_config
+from neural_networks.config.errors import ConfigError
+from neural_networks.workflow.experiment import resume, run
+from neural_networks.workflow.sweep import combinations, parse_grid, plan, sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A regression on seed 000's sine wave: no scikit-learn import, so worker processes start fast.
@@ -43,7 +43,7 @@ SLOW = {"name": "slow", "data": {"name": "sinewave", "n_samples": 200, "noise": 
 def write_config(folder, config):
     """Write ``config`` as a YAML file in ``folder`` whose runs go to ``folder/runs``."""
     path = os.path.join(folder, f"{config['name']}.yaml")
-    runs.write_yaml(path, {**config, "log": {**config["log"], "save_dir": os.path.join(folder, "runs")}})
+    files.write_yaml(path, {**config, "log": {**config["log"], "save_dir": os.path.join(folder, "runs")}})
     return path
 
 
@@ -99,25 +99,25 @@ def test_resume_after_kill_9_and_ctrl_c_gives_identical_results(tmp_path, refere
     run_dir = str(tmp_path / "runs" / "slow")
     code, _, _ = stop_after_a_few_epochs(cli("train", write_config(tmp_path, SLOW)), run_dir, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    assert runs.read_json(os.path.join(run_dir, "summary.json"))["status"] == "running"
+    assert files.read_json(os.path.join(run_dir, "summary.json"))["status"] == "running"
     assert os.path.isfile(os.path.join(run_dir, checkpoint.FILE))
     assert "killed" in CliRunner().invoke(main, ["list", str(tmp_path / "runs")]).output
 
     code, out, err = stop_after_a_few_epochs(cli("train", "--resume", run_dir), run_dir, signal.SIGINT)
     assert code == 130 and out == ""
     assert f"continue with: nnrun train --resume {run_dir}" in err and "Traceback" not in err
-    assert runs.read_json(os.path.join(run_dir, "summary.json"))["status"] == "interrupted"
+    assert files.read_json(os.path.join(run_dir, "summary.json"))["status"] == "interrupted"
 
     process = cli("train", "--resume", run_dir, "--quiet")
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert out.splitlines() == [run_dir]
     pd.testing.assert_frame_equal(metrics_without_time(run_dir), metrics_without_time(reference))
-    summary, expected = (runs.read_json(os.path.join(d, "summary.json")) for d in (run_dir, reference))
+    summary, expected = (files.read_json(os.path.join(d, "summary.json")) for d in (run_dir, reference))
     assert summary["status"] == "completed" and summary["resumed"] == 2
     assert (summary["best_epoch"], summary["test"]) == (expected["best_epoch"], expected["test"])
     for which in ("best", "last"):
-        got, want = (runs.read_arrays(os.path.join(d, "parameters", f"{which}.npz")) for d in (run_dir, reference))
+        got, want = (files.read_arrays(os.path.join(d, "parameters", f"{which}.npz")) for d in (run_dir, reference))
         assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in got)
     assert not os.path.exists(os.path.join(run_dir, checkpoint.FILE))
 
@@ -128,7 +128,7 @@ def test_resume_after_early_stopping_fired_trains_no_more(tmp_path, monkeypatch)
     assert summary["epochs_run"] < 40
     monkeypatch.setattr(checkpoint, "remove", lambda run_dir: None)  # as if killed before the end
     run_dir, _ = run(config)
-    runs.write_json(os.path.join(run_dir, "summary.json"), {**summary, "status": "running"})
+    files.write_json(os.path.join(run_dir, "summary.json"), {**summary, "status": "running"})
     _, resumed = resume(run_dir)
     assert resumed["epochs_run"] == summary["epochs_run"] and resumed["test"] == summary["test"]
     pd.testing.assert_frame_equal(metrics_without_time(run_dir), metrics_without_time(reference))
@@ -156,7 +156,7 @@ def test_parallel_shell_loop_with_one_name_gives_distinct_intact_folders(tmp_pat
     assert all(len(out.splitlines()) == 1 and err == "" for out, err in outputs)  # --quiet: only the run folder
     assert sorted(os.path.basename(f) for f in folders) == sorted(["same"] + [f"same-{i}" for i in range(1, 8)])
     for folder, lr in zip(folders, rates):
-        summary = runs.read_json(os.path.join(folder, "summary.json"))
+        summary = files.read_json(os.path.join(folder, "summary.json"))
         assert summary["status"] == "completed" and f"optimizer.lr={lr}" in summary["overrides"]
         assert yaml.safe_load(open(os.path.join(folder, "config.yaml")))["optimizer"]["lr"] == lr
         assert len(pd.read_csv(os.path.join(folder, "metrics.csv"))) == SINE["train"]["epochs"]
@@ -210,7 +210,7 @@ def test_sweep_runs_every_combination_once(swept):
     assert table["best_val_loss"].is_monotonic_increasing
     row = table.set_index("run").loc["lr=0.2,n_out=16"]
     assert (row["optimizer.lr"], row["model.layers.0.n_out"]) == (0.2, 16)
-    summary = runs.read_json(os.path.join(sweep_dir, "lr=0.2,n_out=16", "summary.json"))
+    summary = files.read_json(os.path.join(sweep_dir, "lr=0.2,n_out=16", "summary.json"))
     assert row["best_val_loss"] == summary["best"]["val_loss"] and row["test_loss"] == summary["test"]["loss"]
     assert os.path.getsize(os.path.join(sweep_dir, "compare.png")) > 5000
 
@@ -228,8 +228,8 @@ def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
     sweep_dir, first = sweep(config, grid, jobs=1, log=lambda line: None)
     interrupted = os.path.join(sweep_dir, "lr=0.05")
     expected = metrics_without_time(interrupted)
-    summary = runs.read_json(os.path.join(interrupted, "summary.json"))
-    runs.write_json(os.path.join(interrupted, "summary.json"), {**summary, "status": "interrupted"})
+    summary = files.read_json(os.path.join(interrupted, "summary.json"))
+    files.write_json(os.path.join(interrupted, "summary.json"), {**summary, "status": "interrupted"})
     lines = []
     _, second = sweep(config, grid, jobs=1, log=lines.append)
     assert lines[0].endswith("1 already finished, 1 to run (1 of them resumed)") and lines[1:] == ["  lr=0.05: completed"]

@@ -3,7 +3,7 @@
 Importing this package imports every module below, which registers its layers.
 """
 from . import conv, dense, dropout, norm, pool, recurrent, shape  # noqa: F401  (registration)
-from .base import LAYERS, ActivationLayer, Layer, register_activation_layers
+from .base import LAYERS, ActivationLayer, Layer, ShapeError, register_activation_layers
 
 register_activation_layers()
 
@@ -13,4 +13,4 @@ def initialize_layer(name=None, **kwargs):
     return LAYERS.build(name, **kwargs)
 
 
-__all__ = ["LAYERS", "Layer", "ActivationLayer", "initialize_layer"]
+__all__ = ["LAYERS", "Layer", "ActivationLayer", "ShapeError", "initialize_layer"]

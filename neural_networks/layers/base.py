@@ -4,10 +4,15 @@ import inspect
 import numpy as np
 
 from ..activations import ACTIVATIONS, initialize_activation
-from ..registry import Registry
+from ..config.registry import Registry
 from ..weights import initialize_weights
 
 LAYERS = Registry("layer")
+
+
+class ShapeError(ValueError):
+    """A layer cannot take an input of this shape (raised on purpose, so that building a model from a
+    config can name the input shape; any other exception from a layer is a bug and is not caught)."""
 
 
 class Layer:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..validation import PositiveInt, Spec
+from ..config.validation import PositiveInt, Spec
 from ..weights import WEIGHTS
 from .base import LAYERS, Layer
 from .windows import Pad1, Pad2, Pair, Windows, per_axis, spatial_shape

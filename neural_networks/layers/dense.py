@@ -4,8 +4,8 @@ import typing
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..errors import ConfigError
-from ..validation import PositiveInt, Spec
+from ..config.errors import ConfigError
+from ..config.validation import PositiveInt, Spec
 from ..weights import WEIGHTS
 from .base import LAYERS, Layer
 

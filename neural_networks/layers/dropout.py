@@ -1,5 +1,5 @@
 """Inverted dropout."""
-from ..validation import Fraction
+from ..config.validation import Fraction
 from .base import LAYERS, Layer
 
 

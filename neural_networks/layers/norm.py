@@ -1,7 +1,7 @@
 """Batch normalization over the last (feature or channel) axis."""
 import numpy as np
 
-from ..validation import Fraction, PositiveFloat
+from ..config.validation import Fraction, PositiveFloat
 from .base import LAYERS, Layer
 
 

@@ -3,7 +3,7 @@ import typing
 
 import numpy as np
 
-from ..validation import PositiveInt
+from ..config.validation import PositiveInt
 from .base import LAYERS, Layer
 from .windows import Pad1, Pad2, Pair, Windows, spatial_shape
 

@@ -2,9 +2,9 @@
 import numpy as np
 
 from ..activations import ACTIVATIONS, initialize_activation
-from ..validation import PositiveInt, Spec
+from ..config.validation import PositiveInt, Spec
 from ..weights import WEIGHTS, initialize_weights
-from .base import LAYERS, Layer
+from .base import LAYERS, Layer, ShapeError
 
 
 @LAYERS.register("elman", "simple_rnn", "rnn")
@@ -39,6 +39,8 @@ class Elman(Layer):
                 "b": np.zeros((1, n), dtype=dtype)}
 
     def _forward(self, X, training):
+        if X.ndim != 3:
+            raise ShapeError(f"elman takes inputs (batch, time, features), not an array of shape {list(X.shape)}")
         W_h = self.parameters["W_h"]
         A = X @ self.parameters["W_x"] + self.parameters["b"]  # the input part of every a_t at once
         H = np.zeros((X.shape[0], X.shape[1] + 1, self.n_out), dtype=A.dtype)  # H[:, t + 1] = h_t

@@ -11,7 +11,8 @@ import typing
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..validation import NonNegativeInt, PositiveInt
+from ..config.validation import NonNegativeInt, PositiveInt
+from .base import ShapeError
 
 Pair = typing.Union[PositiveInt, typing.Tuple[PositiveInt, PositiveInt]]
 Padding = typing.Literal["same", "valid"]
@@ -28,7 +29,7 @@ def spatial_shape(X, ndim, name):
     """The ``ndim`` spatial sizes of a channels-last batch X (batch, *spatial, channels)."""
     if X.ndim != ndim + 2:
         axes = ["(batch, length, channels)", "(batch, rows, columns, channels)"][ndim - 1]
-        raise ValueError(f"{name} takes inputs {axes}, not an array of shape {list(X.shape)}")
+        raise ShapeError(f"{name} takes inputs {axes}, not an array of shape {list(X.shape)}")
     return X.shape[1:-1]
 
 
@@ -54,8 +55,8 @@ class Windows:
         self.padded = tuple(n + b + a for n, (b, a) in zip(shape, self.pads))
         self.out = tuple((p - d * (k - 1) - 1) // s + 1
                          for p, k, s, d in zip(self.padded, self.kernel, self.stride, self.dilation))
-        if min(self.out) < 1:  # a ValueError: building the model names the input shape it came from
-            raise ValueError(f"a kernel of {list(self.kernel)} (dilation {list(self.dilation)}) does not fit "
+        if min(self.out) < 1:  # building the model names the input shape it came from
+            raise ShapeError(f"a kernel of {list(self.kernel)} (dilation {list(self.dilation)}) does not fit "
                              f"an input of {list(shape)} padded to {list(self.padded)}")
         self.interior = (slice(None),) + tuple(slice(b, b + n) for n, (b, _) in zip(shape, self.pads))
         self.tap_slices = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConfigError
+from ..config.errors import ConfigError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 # Data sources whose flat samples are known images: (rows, cols, channels).
@@ -198,8 +198,8 @@ def predict_images(run_dir, inputs, invert="auto", tidy=True):
     """
     import pandas as pd
 
-    from .experiment import load_run
-    from .experiment import output_columns
+    from .loading import load_run
+    from .outputs import output_columns
 
     config, data, model = load_run(run_dir)
     shape = require_image_shape(config, data, run_dir, "predicting image files")

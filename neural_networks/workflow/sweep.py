@@ -10,9 +10,10 @@ import re
 
 import numpy as np
 
-from . import runs, yamlio
-from .config import check_name, load_config, parse_override
-from .errors import ConfigError, TrainingError
+from . import files
+from ..config import yamlio
+from ..config.schema import check_name, load_config, parse_override
+from ..config.errors import ConfigError, TrainingError
 from .results import is_run, short_keys
 
 UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]")
@@ -73,13 +74,13 @@ def finished(run_dir, config):
     another config."""
     if not is_run(run_dir):
         return False
-    from .experiment import run_config
+    from .loading import run_config
 
     saved, wanted = (yamlio.load(yamlio.dump(c)) for c in (run_config(run_dir), config))
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")
-    return os.path.isfile(path) and runs.read_json(path).get("status") in ("completed", "diverged")
+    return os.path.isfile(path) and files.read_json(path).get("status") in ("completed", "diverged")
 
 
 def run_one(run_dir, config, overrides):
@@ -114,7 +115,7 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
     todo = [job for job in planned if not finished(job[0], job[1])]
     with connected(backend, scheduler) if todo else contextlib.nullcontext():
         os.makedirs(sweep_dir, exist_ok=True)
-        runs.write_json(os.path.join(sweep_dir, "sweep.json"), {
+        files.write_json(os.path.join(sweep_dir, "sweep.json"), {
             "config": config_path, "overrides": list(overrides), "grid": parse_grid(grid_texts),
             "random": random, "seed": seed, "runs": [os.path.basename(job[0]) for job in planned]})
         resumed = sum(is_run(job[0]) for job in todo)
@@ -153,5 +154,5 @@ def write_results(sweep_dir, run_dirs, keys):
     done = [path for path in run_dirs if is_run(path)]
     frame = compare(done, by=keys, path=os.path.join(sweep_dir, "compare.png"))
     frame["run"] = [os.path.basename(path) for path in frame["run"]]
-    runs.write_frame(os.path.join(sweep_dir, "sweep.csv"), frame)
+    files.write_frame(os.path.join(sweep_dir, "sweep.csv"), frame)
     return frame

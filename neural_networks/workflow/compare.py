@@ -1,7 +1,7 @@
 """Runs side by side: overlaid training/validation curves, and the best metric against a swept key."""
 import numpy as np
 
-from .errors import ConfigError
+from ..config.errors import ConfigError
 from .results import lookup, read_run, runs_frame, short_keys, varying_keys
 
 

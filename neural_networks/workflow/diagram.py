@@ -7,7 +7,7 @@ count), as in the course's hand-drawn graphs. A small fully connected net (every
 import numpy as np
 
 from .plots import figure, save
-from .summary import layer_rows, shape_text
+from .model_table import layer_rows, shape_text
 
 MAX_UNITS = 12
 

@@ -1,8 +1,9 @@
 """Predictions of a finished run for new samples given as a CSV file."""
 import numpy as np
 
-from .errors import ConfigError
-from .experiment import load_run, output_columns
+from ..config.errors import ConfigError
+from .loading import load_run
+from .outputs import output_columns
 
 
 def read_features(path, n_features, drop=None):
@@ -47,7 +48,7 @@ def predict_csv(run_dir, path):
 
 def write_predictions(path, frame):
     """Save the predictions as CSV (atomically); a path that cannot be written is the user's to fix."""
-    from .runs import write_frame
+    from .files import write_frame
 
     try:
         write_frame(path, frame)

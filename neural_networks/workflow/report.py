@@ -5,8 +5,8 @@ import os
 
 import yaml
 
-from . import runs
-from .errors import ConfigError
+from . import files
+from ..config.errors import ConfigError
 from .results import find_runs, is_run, read_run
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
@@ -99,5 +99,5 @@ def report(path, output=None):
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{STYLE}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n")
     output = output or os.path.join(path, "report.html")
-    runs.write_text(output, page)
+    files.write_text(output, page)
     return output

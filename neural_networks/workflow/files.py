@@ -6,8 +6,8 @@ import tempfile
 
 import numpy as np
 
-from . import yamlio
-from .errors import ConfigError
+from ..config import yamlio
+from ..config.errors import ConfigError
 
 
 def create_run_dir(save_dir, name):

@@ -3,10 +3,10 @@ import glob
 import os
 import platform
 
-from . import runs
-from .errors import ConfigError
+from . import files
+from ..config.errors import ConfigError
+from ..metrics import METRICS
 
-METRICS = ("val_loss", "val_error", "train_loss", "train_error")
 TEST_COLUMNS = ("test_loss", "test_accuracy", "test_error")
 
 
@@ -59,14 +59,14 @@ def read_run(run_dir):
     """(config, summary, metrics frame) of a run folder; missing files give empty ones."""
     import pandas as pd
 
-    from .config import read_yaml
+    from ..config.schema import read_yaml
 
     config = read_yaml(os.path.join(run_dir, "config.yaml")) or {}
     path = os.path.join(run_dir, "summary.json")
-    summary = runs.read_json(path) if os.path.isfile(path) else {"status": "unknown"}
+    summary = files.read_json(path) if os.path.isfile(path) else {"status": "unknown"}
     path = os.path.join(run_dir, "metrics.csv")
     metrics = pd.read_csv(path) if os.path.isfile(path) else pd.DataFrame(
-        columns=["epoch", "train_loss", "train_error", "val_loss", "val_error"])
+        columns=["epoch", *METRICS])
     return config, summary, metrics
 
 
@@ -75,7 +75,7 @@ def run_row(run_dir, loaded, keys=(), metric="val_loss"):
     ``loaded`` is the run's :func:`read_run`."""
     config, summary, metrics = loaded
     if metric not in METRICS:
-        from .validation import closest
+        from ..config.validation import closest
 
         raise ConfigError(f"unknown metric {metric!r}{closest(metric, METRICS)}; valid: {', '.join(METRICS)}")
     values = metrics[metric]
@@ -145,7 +145,7 @@ def listing(directory="experiments", sort=None):
     if sort is None:
         return frame.sort_values("date", kind="stable", ignore_index=True)
     if sort not in frame.columns:
-        from .validation import closest
+        from ..config.validation import closest
 
         raise ConfigError(f"cannot sort by {sort!r}{closest(sort, frame.columns)}; valid: {', '.join(frame.columns)}")
     return frame.sort_values(sort, ascending="accuracy" not in sort, kind="stable", na_position="last",

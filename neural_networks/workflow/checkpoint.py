@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from . import runs
+from . import files
 
 FILE = "checkpoint.npz"
 META = "__meta__"
@@ -44,8 +44,8 @@ def merge(arrays, rest):
 def save(run_dir, state, **meta):
     """Write ``state`` (a nested dict of arrays and JSON values) and ``meta`` to the run's checkpoint."""
     arrays, rest = split(state)
-    text = json.dumps({"state": rest, "meta": meta}, default=runs._plain)
-    runs.write_arrays(os.path.join(run_dir, FILE), {**arrays, META: np.array(text)})
+    text = json.dumps({"state": rest, "meta": meta}, default=files._plain)
+    files.write_arrays(os.path.join(run_dir, FILE), {**arrays, META: np.array(text)})
 
 
 def load(run_dir):
@@ -53,7 +53,7 @@ def load(run_dir):
     path = os.path.join(run_dir, FILE)
     if not os.path.isfile(path):
         return None
-    arrays = runs.read_arrays(path)
+    arrays = files.read_arrays(path)
     saved = json.loads(str(arrays.pop(META)))
     return merge(arrays, saved["state"]), saved["meta"]
 

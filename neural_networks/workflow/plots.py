@@ -12,7 +12,7 @@ def figure(**kwargs):
 
 def save(fig, path):
     """Write a figure as PNG, atomically."""
-    from .runs import atomic_write
+    from .files import atomic_write
 
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100, bbox_inches="tight"), mode="wb")
 

@@ -9,14 +9,15 @@ import typing
 import yaml
 
 from . import yamlio
-from .data import split_data_config
+from ..data import split_data_config
 from .errors import ConfigError
-from .layers import LAYERS
-from .losses import LOSSES
-from .optimizers import OPTIMIZERS
+from ..layers import LAYERS
+from ..losses import LOSSES
+from ..optimizers import OPTIMIZERS
+from ..metrics import METRICS
 from .validation import NonNegativeFloat, NonNegativeInt, PositiveInt, Section, Spec, check_arguments
 
-Metric = typing.Literal["val_loss", "val_error", "train_loss", "train_error"]
+Metric = typing.Literal[METRICS]
 DEFAULT_LAYERS = [{"name": "fully_connected", "n_out": 16, "activation": "relu"},
                   {"name": "fully_connected", "activation": "softmax"}]
 
