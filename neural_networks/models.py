@@ -81,8 +81,9 @@ class NeuralNetwork:
         return np.concatenate([self.forward(X[rows]) for rows in batches(len(X), batch_size)])
 
     def named_parameters(self):
-        """``(key, parameter, gradient)`` for every parameter; keys like ``layers.0.W``."""
-        return [(f"layers.{i}.{k}", p, layer.gradients[k])
+        """``(key, parameter, gradient, decays)`` for every parameter; keys like ``layers.0.W``;
+        ``decays``: whether weight decay applies (the layer lists it in ``decayed``)."""
+        return [(f"layers.{i}.{k}", p, layer.gradients[k], k in layer.decayed)
                 for i, layer in enumerate(self.layers) for k, p in layer.parameters.items()]
 
     def state_dict(self):
@@ -97,7 +98,7 @@ class NeuralNetwork:
                     store[k][...] = arrays[f"layers.{i}.{k}"]
 
     def count_parameters(self):
-        return int(sum(p.size for _, p, _ in self.named_parameters()))
+        return int(sum(p.size for _, p, _, _ in self.named_parameters()))
 
 
 def initialize_model(name="feed_forward", layers=(), loss="cross_entropy", n_outputs=None, rng=None):

@@ -1,9 +1,10 @@
 """Optimizers: update parameters in place from their gradients, one ``step`` per mini-batch.
 
-``step`` takes ``(key, parameter, gradient)`` triples; per-parameter state (momentum
-buffers, Adam moments) is kept under the key, so ``state_dict`` is a flat dict of arrays.
-Shared by all: global gradient-norm clipping (``clip_norm``) and the course's L2 penalty
-``weight_decay`` * ||W||^2 on weight matrices (adds 2 * weight_decay * W to their gradient).
+``step`` takes ``(key, parameter, gradient, decays)`` items (``NeuralNetwork.named_parameters``);
+per-parameter state (momentum buffers, Adam moments) is kept under the key, so ``state_dict`` is a
+flat dict of arrays. Shared by all: global gradient-norm clipping (``clip_norm``) and the course's L2
+penalty ``weight_decay`` * ||W||^2 on the parameters each layer lists as weights (``decays``): it adds
+2 * weight_decay * W to their gradient; biases and normalization parameters are left alone.
 """
 import math
 import typing
@@ -33,11 +34,11 @@ class Optimizer:
     def step(self, items):
         items = list(items)
         if self.clip_norm is not None:
-            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in items))
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g, _ in items))
             if norm > self.clip_norm:
-                items = [(k, p, g * (self.clip_norm / norm)) for k, p, g in items]
-        for key, param, grad in items:
-            if self.weight_decay and key.endswith("W"):
+                items = [(k, p, g * (self.clip_norm / norm), d) for k, p, g, d in items]
+        for key, param, grad, decays in items:
+            if self.weight_decay and decays:
                 grad = grad + (2 * self.weight_decay) * param
             self.update(key, param, grad)
 

@@ -102,13 +102,13 @@ def test_constant_ones_zeros_uniform_normal():
 G = np.array([0.5, -1.0])
 
 
-def run_steps(grads, W=(1.0, 2.0), key="W", **kwargs):
+def run_steps(grads, W=(1.0, 2.0), decays=True, **kwargs):
     """The parameter after one ``step`` per gradient, checked to be updated in place."""
     optimizer = initialize_optimizer(**kwargs)
     W = np.array(W, dtype=np.float64)
     original = W
     for grad in grads:
-        optimizer.step([(key, W, np.array(grad, dtype=np.float64))])
+        optimizer.step([("W", W, np.array(grad, dtype=np.float64), decays)])
     assert W is original
     return W
 
@@ -132,7 +132,7 @@ def test_sgd_nesterov():
 def test_sgd_clip_norm_scales_all_gradients_together():
     optimizer = initialize_optimizer("sgd", lr=0.1, clip_norm=1.0)
     W, b = np.zeros(1), np.zeros(1)
-    optimizer.step([("W", W, np.array([3.0])), ("b", b, np.array([4.0]))])  # global norm 5 -> 1
+    optimizer.step([("W", W, np.array([3.0]), True), ("b", b, np.array([4.0]), False)])  # global norm 5 -> 1
     np.testing.assert_allclose([W[0], b[0]], [-0.1 * 0.6, -0.1 * 0.8], rtol=1e-15)
     np.testing.assert_allclose(run_steps([[0.3, 0.4]], W=(0, 0), name="sgd", lr=0.1, clip_norm=1.0),
                                [-0.03, -0.04], rtol=1e-15)  # norm 0.5 < 1: not touched
@@ -140,9 +140,9 @@ def test_sgd_clip_norm_scales_all_gradients_together():
 
 def test_sgd_weight_decay_is_the_l2_penalty_on_weights_only():
     # L + wd ||W||^2 adds 2 wd W to the gradient of a weight matrix, not of a bias
-    assert run_steps([[0.0]], W=(1.0,), key="layers.0.W", name="sgd", lr=0.1, weight_decay=0.1)[0] == \
+    assert run_steps([[0.0]], W=(1.0,), decays=True, name="sgd", lr=0.1, weight_decay=0.1)[0] == \
         pytest.approx(1 - 0.1 * 2 * 0.1 * 1.0, rel=1e-15)
-    assert run_steps([[0.0]], W=(1.0,), key="layers.0.b", name="sgd", lr=0.1, weight_decay=0.1)[0] == 1.0
+    assert run_steps([[0.0]], W=(1.0,), decays=False, name="sgd", lr=0.1, weight_decay=0.1)[0] == 1.0
 
 
 def test_adam_against_hand_computed_steps():
@@ -165,11 +165,11 @@ def test_optimizer_state_dict_round_trip():
     straight = run_steps(grads, name="adam", lr=0.1)
     first = initialize_optimizer("adam", lr=0.1)
     W = np.array([1.0, 2.0])
-    first.step([("W", W, G)])
+    first.step([("W", W, G, True)])
     resumed = initialize_optimizer("adam", lr=0.1)
     resumed.load_state_dict(first.state_dict())
     for grad in grads[1:]:
-        resumed.step([("W", W, grad)])
+        resumed.step([("W", W, grad, True)])
     np.testing.assert_array_equal(W, straight)
 
 
@@ -333,7 +333,7 @@ def test_optimizers_update_float32_in_float32(name):
     W = np.ones((2, 3), dtype=np.float32).view(Watched)
     optimizer = initialize_optimizer(name, clip_norm=1.0, weight_decay=0.01)
     for _ in range(3):
-        optimizer.step([("layers.0.W", W, np.full((2, 3), 5, dtype=np.float32))])
+        optimizer.step([("layers.0.W", W, np.full((2, 3), 5, dtype=np.float32), True)])
     assert Watched.seen == [np.float32] * 3 and W.dtype == np.float32
     assert all(state.dtype == np.float32 for state in optimizer.state.values() if state.ndim)
 
@@ -415,7 +415,7 @@ def test_model_config_and_state_round_trip():
 
     model = iris_sized_model()
     assert model.count_parameters() == 4 * 16 + 16 + 16 * 3 + 3
-    assert [key for key, _, _ in model.named_parameters()] == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
+    assert [key for key, _, _, _ in model.named_parameters()] == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
     assert model.get_config()["layers"][2]["n_out"] == 3  # filled in from the data
     copy = NeuralNetwork.from_config(model.get_config(), rng=np.random.default_rng(1))
     copy.build((4,), np.float32)
@@ -450,5 +450,5 @@ def test_a_softmax_layer_after_the_last_dense_layer_is_the_same_model():
         model.backward(Y, model.forward(X, training=True))
     assert split.fused and joined.fused
     np.testing.assert_array_equal(split.forward(X), joined.forward(X))
-    for (_, _, a), (_, _, b) in zip(split.named_parameters(), joined.named_parameters()):
+    for (_, _, a, _), (_, _, b, _) in zip(split.named_parameters(), joined.named_parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-14)

@@ -103,7 +103,7 @@ def train_a_few_steps(loss_name, fused, steps=4):
     for _ in range(steps):
         model.backward(Y, model.forward(X, training=True))
         optimizer.step(model.named_parameters())
-    return {key: param.copy() for key, param, _ in model.named_parameters()}
+    return {key: param.copy() for key, param, _, _ in model.named_parameters()}
 
 
 @pytest.mark.parametrize("name", fused_losses())
@@ -126,7 +126,7 @@ def test_network_backward_matches_finite_differences(name):
     X = np.random.default_rng(4).standard_normal((BATCH, 4))
     Y, _ = one_hot_and_probabilities(k=3)
     model.backward(Y, model.forward(X, training=True))
-    for key, param, grad in model.named_parameters():
+    for key, param, grad, _ in model.named_parameters():
         numeric = numeric_gradient(lambda: model.loss.forward(Y, model.forward(X)), param)
         assert relative_error(grad, numeric) < TOLERANCE, key
 
@@ -146,3 +146,21 @@ def test_check_network_passes_a_config_model_on_its_own_data():
     assert [(index, key) for index, _, key, _ in rows] == [
         (0, "X"), (1, "X"), (2, "X"), (2, "W"), (2, "b"), (3, "X"), (4, "X"), (4, "W"), (4, "b"), ("", "Y_hat")]
     assert max(error for *_, error in rows) < TOLERANCE
+
+
+@pytest.mark.parametrize("name, kwargs, shape", layer_cases())
+def test_weight_decay_shrinks_exactly_the_parameters_a_layer_declares(name, kwargs, shape):
+    """With zero gradients, one SGD step with weight_decay wd maps a declared weight W to
+    (1 - 2 lr wd) W and leaves every other parameter (biases, gamma, beta) as it was."""
+    layer = LAYERS.build({"name": name, **kwargs})
+    layer.forward(away_from_kinks((BATCH,) + tuple(shape)))
+    model = NeuralNetwork([layer], "mse")
+    # every parameter is a weight except the shifts and scales: biases, batchnorm's gamma and beta
+    assert set(layer.decayed) == set(layer.parameters) - {"b", "gamma", "beta"}
+    before = {key: param.copy() for key, param, _, _ in model.named_parameters()}
+    for _, _, grad, _ in model.named_parameters():
+        grad[...] = 0
+    initialize_optimizer("sgd", lr=0.5, weight_decay=0.1).step(model.named_parameters())
+    for key, param, _, decays in model.named_parameters():
+        assert decays == (key.rsplit(".", 1)[1] in layer.decayed)
+        np.testing.assert_allclose(param, before[key] * (0.9 if decays else 1.0), rtol=1e-12)

@@ -37,7 +37,8 @@ def test_linear_example_forward_backward_and_one_sgd_step():
     np.testing.assert_array_equal(layer.gradients["b"], [[2., 2.]])
 
     W, b = layer.parameters["W"], layer.parameters["b"]
-    initialize_optimizer("sgd", lr=0.05).step([("W", W, layer.gradients["W"]), ("b", b, layer.gradients["b"])])
+    initialize_optimizer("sgd", lr=0.05).step([("W", W, layer.gradients["W"], True),
+                                               ("b", b, layer.gradients["b"], False)])
     assert layer.parameters["W"] is W and layer.parameters["b"] is b  # updated in place
     # W - 0.05 dW = [[2 - 0.15, 1 - 0.15], [2 - 0.4, 1 - 0.4]];  b - 0.05 db = -0.1
     np.testing.assert_allclose(W, [[1.85, 0.85], [1.6, 0.6]], rtol=0, atol=1e-15)
@@ -98,7 +99,7 @@ def test_zero_initialised_three_class_net_has_loss_ln3(dtype):
         assert loss == pytest.approx(math.log(3), abs=1e-15)
 
     model.backward(Y, Y_hat)
-    grads = {key: grad for key, _, grad in model.named_parameters()}
+    grads = {key: grad for key, _, grad, _ in model.named_parameters()}
     # dL/dscores = (1/3 - Y) / 5; the hidden activations are 0, so only the output bias moves:
     # db2 = column sums = (5/3 - class counts [1, 2, 2]) / 5
     np.testing.assert_allclose(grads["layers.1.b"], [[(5 / 3 - 1) / 5, (5 / 3 - 2) / 5, (5 / 3 - 2) / 5]],

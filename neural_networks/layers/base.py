@@ -1,4 +1,14 @@
-"""The layer contract: ``Y = forward(X)``, ``dX = backward(dLdY)``, ``parameters`` and ``gradients``."""
+"""The layer contract: ``Y = forward(X)``, ``dX = backward(dLdY, input_gradient=True)``, ``parameters``,
+``gradients`` and ``decayed``.
+
+- ``parameters`` and ``gradients`` are dicts with the same keys and shapes, created once by ``build``.
+- **One rule for gradients:** ``backward`` writes into the arrays of ``gradients`` (``out=`` or
+  ``[...] =``), never replaces them, so that optimizers and callbacks may keep references to them.
+- ``backward(dLdY, input_gradient=False)`` may skip dL/dX and return None: nothing consumes the
+  first layer's input gradient while training.
+- ``decayed`` names the parameters that are weights (weight decay shrinks them); biases and
+  normalization scales/shifts are not listed.
+"""
 import inspect
 
 import numpy as np
@@ -27,6 +37,7 @@ class Layer:
     # (constructor kwargs, one sample's input shape) pairs that the registry-driven finite-difference
     # tests build and check; a layer with options lists a case per option that changes its math.
     gradcheck_cases = [({}, (3, 4))]
+    decayed = ()  # names of the parameters that weight decay applies to
 
     def __init__(self, activation=None, weight_init=None):
         self.activation = initialize_activation(activation)
@@ -35,7 +46,6 @@ class Layer:
         self.buffers = {}  # non-trained state saved with the parameters (e.g. running statistics)
         self.rng = np.random.default_rng()
         self.built = False
-        self.input_gradient = True  # False: backward may skip dL/dX and return None (nothing consumes it)
 
     def init_parameters(self, input_shape, dtype):
         """The layer's parameter arrays for one sample of shape ``input_shape``; none by default."""
@@ -70,13 +80,13 @@ class Layer:
 
     def backward_from_logits(self, dLdZ, input_gradient=True):
         """``backward`` given dL/dZ directly: the fused softmax + cross-entropy path."""
-        self.input_gradient = input_gradient
-        return self._backward(dLdZ)
+        return self._backward(dLdZ, input_gradient)
 
     def _forward(self, X, training):
         return X
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
+        """dL/dX from dL/dZ, writing the parameters' gradients into ``self.gradients``."""
         return dZ
 
     def get_config(self):

@@ -17,6 +17,7 @@ class Convolution(Layer):
     """
 
     ndim = None  # spatial axes, set by the subclasses
+    decayed = ("W",)
 
     def __init__(self, n_out, kernel_shape, stride, pad, dilation, activation, weight_init):
         super().__init__(activation, weight_init)
@@ -38,12 +39,12 @@ class Convolution(Layer):
         Z += self.parameters["b"]
         return Z.reshape((X.shape[0],) + windows.out + (self.n_out,))
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         windows, cols, W = self.cache["windows"], self.cache["cols"], self.parameters["W"]
         dZ2 = dZ.reshape(-1, self.n_out)
-        self.gradients["W"] = (cols.T @ dZ2).reshape(W.shape)
-        self.gradients["b"] = dZ2.sum(axis=0, keepdims=True)
-        if not self.input_gradient:  # the first layer: nothing consumes dL/dX
+        np.matmul(cols.T, dZ2, out=self.gradients["W"].reshape(cols.shape[1], self.n_out))
+        dZ2.sum(axis=0, keepdims=True, out=self.gradients["b"])
+        if not input_gradient:  # the first layer: nothing consumes dL/dX
             return None
         n_in = W.shape[-2]
         # (T C, O) (O, N P): every tap's input gradient, channels first so col2im adds long rows

@@ -19,6 +19,7 @@ class FullyConnected(Layer):
     ``n_out`` may be left out for the last layer: the model sets it from the data.
     """
 
+    decayed = ("W",)
     gradcheck_cases = [({"n_out": 3}, (4,)),
                        ({"n_out": 2, "activation": "tanh", "weight_init": "he_normal"}, (3, 5))]
 
@@ -40,10 +41,9 @@ class FullyConnected(Layer):
         Z += self.parameters["b"]
         return Z
 
-    def _backward(self, dZ):
-        """The gradients are written into the arrays of ``self.gradients`` (no new arrays per step)."""
+    def _backward(self, dZ, input_gradient):
         X, W = self.cache["X"], self.parameters["W"]
         dZ2 = dZ.reshape(-1, W.shape[1])
         np.matmul(X.reshape(-1, W.shape[0]).T, dZ2, out=self.gradients["W"])
         dZ2.sum(axis=0, keepdims=True, out=self.gradients["b"])
-        return dZ @ W.T if self.input_gradient else None
+        return dZ @ W.T if input_gradient else None

@@ -25,6 +25,6 @@ class Dropout(Layer):
         self.cache["mask"] = (self.rng.random(X.shape, dtype=X.dtype) < keep) / X.dtype.type(keep)
         return X * self.cache["mask"]
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         mask = self.cache["mask"]
         return dZ if mask is None else dZ * mask

@@ -47,11 +47,11 @@ class BatchNorm(Layer):
         self.cache.update(X_hat=X_hat, inv_std=inv_std, training=training)
         return (X_hat * self.parameters["gamma"] + self.parameters["beta"]).reshape(X.shape)
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         X_hat, inv_std = self.cache["X_hat"], self.cache["inv_std"]
         dY = dZ.reshape(X_hat.shape)
-        self.gradients["gamma"] = np.sum(dY * X_hat, axis=0, keepdims=True)
-        self.gradients["beta"] = dY.sum(axis=0, keepdims=True)
+        np.sum(dY * X_hat, axis=0, keepdims=True, out=self.gradients["gamma"])
+        dY.sum(axis=0, keepdims=True, out=self.gradients["beta"])
         scale = self.parameters["gamma"] * inv_std
         if not self.cache["training"]:  # fixed statistics: an affine map
             return (dY * scale).reshape(dZ.shape)

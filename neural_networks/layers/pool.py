@@ -41,7 +41,7 @@ class Pooling(Layer):
         self.cache["argmax"] = argmax
         return Y
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         windows = self.cache["windows"]
         dXp = np.zeros(self.cache["shape"], dtype=dZ.dtype)
         for t, where in enumerate(windows.tap_slices):
@@ -98,7 +98,7 @@ class GlobalAveragePool(Layer):
         self.cache["shape"] = X.shape
         return X.mean(axis=tuple(range(1, X.ndim - 1)))
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         shape = self.cache["shape"]
         positions = dZ.dtype.type(np.prod(shape[1:-1]))
         spread = (dZ / positions).reshape((shape[0],) + (1,) * (len(shape) - 2) + shape[-1:])

@@ -18,6 +18,7 @@ class Elman(Layer):
     dW_x = sum_t x_t^T da_t,  dW_h = sum_t h_{t-1}^T da_t,  db = sum_t 1^T da_t,  dx_t = da_t W_x^T.
     """
 
+    decayed = ("W_x", "W_h")
     gradcheck_cases = [
         ({"n_out": 3}, (4, 2)),
         ({"n_out": 2, "return_sequences": True, "activation": "sigmoid"}, (3, 3)),
@@ -50,7 +51,7 @@ class Elman(Layer):
         self.cache.update(X=X, A=A, H=H)
         return H[:, 1:] if self.return_sequences else H[:, -1]
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         X, A, H, W_h = self.cache["X"], self.cache["A"], self.cache["H"], self.parameters["W_h"]
         if not self.return_sequences:  # only h_T reached the output
             last, dZ = dZ, np.zeros_like(A)
@@ -61,7 +62,7 @@ class Elman(Layer):
             dA[:, t] = self.cell.backward(A[:, t], dZ[:, t] + carry)
             carry = dA[:, t] @ W_h.T
         dA2 = dA.reshape(-1, self.n_out)
-        self.gradients["W_x"] = X.reshape(-1, X.shape[-1]).T @ dA2
-        self.gradients["W_h"] = H[:, :-1].reshape(-1, self.n_out).T @ dA2
-        self.gradients["b"] = dA2.sum(axis=0, keepdims=True)
+        np.matmul(X.reshape(-1, X.shape[-1]).T, dA2, out=self.gradients["W_x"])
+        np.matmul(H[:, :-1].reshape(-1, self.n_out).T, dA2, out=self.gradients["W_h"])
+        dA2.sum(axis=0, keepdims=True, out=self.gradients["b"])
         return dA @ self.parameters["W_x"].T

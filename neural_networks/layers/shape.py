@@ -13,5 +13,5 @@ class Flatten(Layer):
         self.cache["shape"] = X.shape
         return X.reshape(X.shape[0], -1)
 
-    def _backward(self, dZ):
+    def _backward(self, dZ, input_gradient):
         return dZ.reshape(self.cache["shape"])
