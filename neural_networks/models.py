@@ -3,10 +3,14 @@ import numpy as np
 
 from .data import batches
 from .config.errors import ConfigError
+from .config.registry import Registry
 from .layers import LAYERS
 from .losses import initialize_loss
 
+MODELS = Registry("model")
 
+
+@MODELS.register("feed_forward", "neural_network")
 class NeuralNetwork:
     """Layers applied in order, trained on ``loss``.
 
@@ -102,7 +106,9 @@ class NeuralNetwork:
 
 
 def initialize_model(name="feed_forward", layers=(), loss="cross_entropy", n_outputs=None, rng=None):
-    """Build a network from ``layers`` (specs) and ``loss``, as :meth:`NeuralNetwork.from_config`."""
-    if name not in ("feed_forward", "neural_network"):
-        raise ConfigError(f"unknown model {name!r}; valid: feed_forward", "name")
-    return NeuralNetwork.from_config({"layers": list(layers), "loss": loss}, n_outputs, rng)
+    """Build the model registered as ``name`` from ``layers`` (specs) and ``loss``, as its ``from_config``."""
+    try:
+        model_class = MODELS[name]
+    except ConfigError as error:
+        raise error.within("name") from None
+    return model_class.from_config({"layers": list(layers), "loss": loss}, n_outputs, rng)

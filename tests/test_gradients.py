@@ -34,9 +34,8 @@ def one_hot_and_probabilities(n=BATCH, k=4, seed=0):
 
 
 def layer_cases():
-    for name in LAYERS.names():
-        for i, (kwargs, shape) in enumerate(LAYERS[name].gradcheck_cases):
-            yield pytest.param(name, kwargs, shape, id=f"{name}-case{i + 1}")
+    return [pytest.param(name, kwargs, shape, id=f"{name}-case{i + 1}") for name in LAYERS.names()
+            for i, (kwargs, shape) in enumerate(LAYERS[name].gradcheck_cases)]
 
 
 def activation_cases():
@@ -55,7 +54,7 @@ def test_the_tables_name_real_components():
     assert fused_losses(), "no loss declares a fused path"
 
 
-@pytest.mark.parametrize("name, kwargs, shape", list(layer_cases()))
+@pytest.mark.parametrize("name, kwargs, shape", layer_cases())
 def test_layer_gradients(name, kwargs, shape):
     layer = LAYERS.build({"name": name, **kwargs})
     errors = check_layer(layer, away_from_kinks((BATCH,) + tuple(shape)))

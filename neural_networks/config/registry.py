@@ -5,8 +5,26 @@ is the schema of its config keys: the registry checks unknown keys and the annot
 types/bounds before building, so the config validator, ``nnrun components`` and the
 registry-driven tests all pick a new component up without further code.
 """
+import functools
+import inspect
+
 from .errors import ConfigError
 from .validation import arguments, check_arguments, closest, describe
+
+
+def recording_config(cls, name):
+    """``cls.__init__``, wrapped to store the arguments a component was made with (defaults filled
+    in) as ``component.config``: ``{"name": name, **arguments}``, which rebuilds an equal component."""
+    init, signature = cls.__init__, inspect.signature(cls)
+
+    @functools.wraps(init)
+    def __init__(component, *args, **kwargs):
+        if type(component) is cls:  # the class made, not a registered parent it calls up to
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            component.config = {"name": name, **bound.arguments}
+        init(component, *args, **kwargs)
+    return __init__
 
 
 class Registry:
@@ -18,13 +36,15 @@ class Registry:
         self._aliases = {}
 
     def register(self, name, *aliases):
-        """Class decorator: make the class buildable by ``name`` (and its aliases)."""
+        """Class decorator: make the class buildable by ``name`` (and its aliases), and give every
+        instance a ``config`` however it is made (``FullyConnected(n_out=3)`` as well as ``build``)."""
         def decorate(cls):
             if name in self._classes or name in self._aliases:
                 raise ValueError(f"{self.kind} {name!r} registered twice")
             self._classes[name] = cls
             self._aliases.update({alias: name for alias in aliases})
             cls.name = name
+            cls.__init__ = recording_config(cls, name)
             return cls
         return decorate
 
