@@ -87,7 +87,7 @@ def resolve(config, default_name="run"):
     if isinstance(resolved["optimizer"], str):
         resolved["optimizer"] = OPTIMIZERS.resolve(resolved["optimizer"])
     resolved["name"] = check_name(resolved["name"] or default_name)
-    schedule = resolved["optimizer"].get("lr_scheduler")
+    schedule = resolved["optimizer"] and resolved["optimizer"].get("lr_scheduler")
     if isinstance(schedule, dict) and "period" in schedule and schedule["period"] is None:
         schedule["period"] = resolved["train"]["epochs"]  # a cosine cycle over the whole run, saved as used
     return resolved
