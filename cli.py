@@ -91,11 +91,9 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=Non
         run_dir, summary = run(load_config(config, overrides), overrides, progress=progress,
                                describe=None if quiet else click.echo)
     if not quiet:
-        test = summary["test"]
-        score = (f"test accuracy {test['accuracy']:.4f}" if "accuracy" in test
-                 else f"test mse {test['mse']:.4g}")
-        click.echo(f"best epoch {summary['best_epoch']}/{summary['epochs_run']}, "
-                   f"test loss {test['loss']:.4g}, {score}, {summary['seconds']:.2f} s")
+        from neural_networks.workflow.scores import result_line
+
+        click.echo(result_line(summary))
     click.echo(run_dir)
 
 
@@ -125,17 +123,15 @@ def evaluate(run, errors):
       nnrun evaluate experiments/digits --errors mistakes.png
     """
     from neural_networks.workflow.loading import load_run
-    from neural_networks.trainer import evaluate as evaluate_split
+    from neural_networks.workflow.scores import score_text, split_scores
 
     config, data, model = load_run(run)
     if errors:  # checked before any output: a run without images fails with one line
         from neural_networks.workflow.images import misclassified, plot_image_grid
 
         images, titles, wrong, tested = misclassified(config, data, model, run)
-    for split in ("train", "val", "test"):
-        loss, error, _ = evaluate_split(model, getattr(data, split), data.task)
-        score = f"accuracy {1 - error:.4f}" if data.task == "classification" else f"mse {error:.4g}"
-        click.echo(f"{split:5s}  loss {loss:.4g}  {score}  ({len(getattr(data, split))} samples)")
+    for split, loss, error, samples in split_scores(data, model):
+        click.echo(f"{split:5s}  loss {loss:.4g}  {score_text(data.task, error)}  ({samples} samples)")
     if errors:
         shown = f"the first {len(images)} of " if len(images) < wrong else ""
         plot_image_grid(images, titles, errors, f"{run_name(run)}: {shown}{wrong} "
@@ -171,15 +167,11 @@ def predict(run, inputs, output, show, invert, tidy):
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
       nnrun predict experiments/digits photos/*.jpg --show predictions.png
     """
-    from neural_networks.workflow.images import is_image_file
+    from neural_networks.workflow.predict import input_kind, predict_csv, write_predictions
 
-    if all(is_image_file(path) or os.path.isdir(path) for path in inputs):
+    if input_kind(inputs, show) == "images":
         return predict_image_files(run, inputs, output, show, invert, tidy)
-    if len(inputs) > 1 or show:
-        raise ConfigError("give one CSV file, or image files (.png, .jpg, ...) and folders of them; "
-                          f"got {' '.join(inputs)}" + (" with --show" if show else ""))
     input_csv = inputs[0]
-    from neural_networks.workflow.predict import predict_csv, write_predictions
 
     frame = predict_csv(run, input_csv)
     if output:
@@ -228,17 +220,10 @@ def summary(config_or_run, overrides, plot):
       nnrun summary configs/iris.yaml --set model.layers.0.n_out=32
       nnrun summary experiments/iris --plot iris.png
     """
-    from neural_networks.config.schema import load_config
-    from neural_networks.workflow.build import build
-    from neural_networks.workflow.loading import load_run
+    from neural_networks.workflow.loading import load_model
     from neural_networks.workflow.model_table import format_summary
 
-    if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
-        resolved, data, model = load_run(config_or_run)  # a finished run: its diagram shows the trained weights
-    else:
-        path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
-        resolved = load_config(path, overrides)
-        _, data, model, _ = build(resolved)
+    resolved, data, model = load_model(config_or_run, overrides)
     click.echo(format_summary(resolved, data, model))
     if plot:
         from neural_networks.workflow.diagram import plot_architecture

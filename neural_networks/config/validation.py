@@ -8,14 +8,11 @@ import difflib
 import inspect
 import math
 import numbers
-import re
 import typing
 from dataclasses import dataclass
 
 from .errors import ConfigError
-
-SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
-
+from .yamlio import FLOAT
 
 @dataclass(frozen=True)
 class Interval:
@@ -197,7 +194,7 @@ def check_value(value, annotation, key):
             return int(value)
         raise fail
     if annotation is float:
-        if isinstance(value, str) and SCIENTIFIC.fullmatch(value.strip()):  # YAML 1.1 reads 1e-3 as a string
+        if isinstance(value, str) and FLOAT.match(value.strip()):  # YAML 1.1 reads 1e-3 as a string
             value = float(value)
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             try:

@@ -44,7 +44,7 @@ def merge(arrays, rest):
 def save(run_dir, state, **meta):
     """Write ``state`` (a nested dict of arrays and JSON values) and ``meta`` to the run's checkpoint."""
     arrays, rest = split(state)
-    text = json.dumps({"state": rest, "meta": meta}, default=files._plain)
+    text = json.dumps({"state": rest, "meta": meta}, default=files.plain)
     files.write_arrays(os.path.join(run_dir, FILE), {**arrays, META: np.array(text)})
 
 

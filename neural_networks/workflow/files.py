@@ -62,7 +62,7 @@ def write_yaml(path, data):
 
 def write_json(path, data):
     """Standard JSON: NaN and infinities (e.g. the loss of an empty test split) become null."""
-    write_text(path, json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False) + "\n")
+    write_text(path, json.dumps(_finite(data), indent=2, default=plain, allow_nan=False) + "\n")
 
 
 def _finite(value):
@@ -81,7 +81,7 @@ def read_json(path):
         return json.load(f)
 
 
-def _plain(value):
+def plain(value):
     """JSON for NumPy scalars and arrays."""
     return _finite(value.item() if isinstance(value, np.generic) else np.asarray(value).tolist())
 

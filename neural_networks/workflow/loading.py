@@ -16,6 +16,19 @@ def run_config(run_dir):
     return resolve(read_yaml(path))
 
 
+def load_model(config_or_run, overrides=()):
+    """(config, data, model) for a config file or a run folder: a finished run without overrides
+    comes with its trained parameters; otherwise the model is freshly built from the config."""
+    from ..config.schema import load_config
+
+    if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
+        return load_run(config_or_run)
+    path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
+    resolved = load_config(path, overrides)
+    _, data, model, _ = build(resolved)
+    return resolved, data, model
+
+
 def load_run(run_dir, which="best"):
     """(config, data, model) of a finished run, with its ``best`` (or ``last``) parameters loaded."""
     config = run_config(run_dir)

@@ -1,4 +1,6 @@
-"""Predictions of a finished run for new samples given as a CSV file."""
+"""Predictions of a finished run for new samples given as a CSV file (image files: ``images``)."""
+import os
+
 import numpy as np
 
 from ..config.errors import ConfigError
@@ -34,6 +36,19 @@ def read_features(path, n_features, drop=None):
     if values.shape[1] != n_features:
         raise ConfigError(f"{path} has {values.shape[1]} feature columns; the model takes {n_features}")
     return values.to_numpy(dtype=np.float64)
+
+
+def input_kind(inputs, show=False):
+    """``"images"`` when every input is an image file or a folder (of images), ``"csv"`` for one CSV
+    file; ConfigError for anything else (several CSVs, a mix, or ``--show`` with a CSV)."""
+    from .images import is_image_file
+
+    if all(is_image_file(path) or os.path.isdir(path) for path in inputs):
+        return "images"
+    if len(inputs) > 1 or show:
+        raise ConfigError("give one CSV file, or image files (.png, .jpg, ...) and folders of them; "
+                          f"got {' '.join(inputs)}" + (" with --show" if show else ""))
+    return "csv"
 
 
 def predict_csv(run_dir, path):

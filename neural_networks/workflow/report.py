@@ -3,9 +3,8 @@ import base64
 import html
 import os
 
-import yaml
-
 from . import files
+from ..config import yamlio
 from ..config.errors import ConfigError
 from .results import find_runs, is_run, read_run
 
@@ -62,7 +61,7 @@ def run_section(run_dir):
         parts.append(image(figure_png(lambda path: compare([run_dir], path=path))))
     if test.get("per_class"):
         parts.append(table(pd.DataFrame(test["per_class"]).T.rename_axis("class").reset_index()))
-    parts.append(f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>")
+    parts.append(f"<pre>{html.escape(yamlio.dump(config))}</pre>")
     return "\n".join(parts)
 
 
