@@ -12,10 +12,11 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
+from conftest import REPO
+
 from neural_networks.config.schema import load_config
 from neural_networks.datasets import initialize_dataset
 from neural_networks.workflow.components import REGISTRIES
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IRIS = os.path.join(REPO, "configs", "iris.yaml")
 METRICS = ["epoch", "lr", "train_loss", "train_error", "val_loss", "val_error", "seconds"]
 

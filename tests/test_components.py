@@ -6,11 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import Watched
 
 from neural_networks.activations import ACTIVATIONS, initialize_activation
 from neural_networks.config.schema import resolve
 from neural_networks.config.errors import ConfigError
-from neural_networks.layers import LAYERS, initialize_layer
+from neural_networks.layers import initialize_layer
 from neural_networks.losses import LOSSES, initialize_loss
 from neural_networks.optimizers import OPTIMIZERS, initialize_optimizer
 from neural_networks.schedulers import initialize_scheduler
@@ -283,22 +284,6 @@ def test_mse_sums_outputs_and_averages_samples():
 
 # ---------------------------------------------------------------- float32 stays float32
 
-def layer_cases():
-    return [pytest.param(name, kwargs, shape, id=f"{name}-case{i + 1}") for name in LAYERS.names()
-            for i, (kwargs, shape) in enumerate(LAYERS[name].gradcheck_cases)]
-
-
-@pytest.mark.parametrize("name, kwargs, shape", layer_cases())
-def test_layers_keep_float32(name, kwargs, shape):
-    layer = LAYERS.build({"name": name, **kwargs})
-    X = np.random.default_rng(0).standard_normal((3,) + tuple(shape)).astype(np.float32)
-    Y = layer.forward(X, training=True)
-    dX = layer.backward(np.ones_like(Y))
-    assert Y.dtype == dX.dtype == np.float32
-    for key, param in layer.parameters.items():
-        assert param.dtype == layer.gradients[key].dtype == np.float32, key
-
-
 @pytest.mark.parametrize("name", ACTIVATIONS.names())
 def test_activations_keep_float32(name):
     Z = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
@@ -317,24 +302,14 @@ def test_losses_keep_float32(name):
         assert loss.logits_gradient(Y, P).dtype == np.float32
 
 
-class Watched(np.ndarray):
-    """A parameter array that records the dtype of every in-place update it receives."""
-
-    seen = []
-
-    def __isub__(self, other):
-        Watched.seen.append(np.asarray(other).dtype)
-        return super().__isub__(other)
-
-
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 def test_optimizers_update_float32_in_float32(name):
-    Watched.seen = []
+    Watched.upcasts = []
     W = np.ones((2, 3), dtype=np.float32).view(Watched)
     optimizer = initialize_optimizer(name, clip_norm=1.0, weight_decay=0.01)
     for _ in range(3):
         optimizer.step([("layers.0.W", W, np.full((2, 3), 5, dtype=np.float32), True)])
-    assert Watched.seen == [np.float32] * 3 and W.dtype == np.float32
+    assert Watched.upcasts == [] and W.dtype == np.float32
     assert all(state.dtype == np.float32 for state in optimizer.state.values() if state.ndim)
 
 
@@ -452,3 +427,21 @@ def test_a_softmax_layer_after_the_last_dense_layer_is_the_same_model():
     np.testing.assert_array_equal(split.forward(X), joined.forward(X))
     for (_, _, a, _), (_, _, b, _) in zip(split.named_parameters(), joined.named_parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+# ---------------------------------------------------------------- every argument is declared
+
+def constructor_arguments():
+    from neural_networks.config.validation import arguments
+    from neural_networks.workflow.components import REGISTRIES
+
+    return [pytest.param(registry[name], parameter, id=f"{name}.{parameter.name}")
+            for registry in REGISTRIES.values() for name in registry.names()
+            for parameter in arguments(registry[name])]
+
+
+@pytest.mark.parametrize("cls, parameter", constructor_arguments())
+def test_every_registered_constructor_argument_has_a_type_annotation(cls, parameter):
+    """The annotation is the argument's schema: the validator, ``nnrun components`` and the
+    JSON Schema read it, so an argument without one would be accepted unchecked."""
+    assert parameter.annotation is not parameter.empty, f"{cls.__name__}({parameter.name}) has no annotation"

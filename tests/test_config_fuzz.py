@@ -16,6 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import REPO
+
 from neural_networks.workflow import files
 from neural_networks.config.schema import NAME, load_config, read_yaml, resolve
 from neural_networks.config.errors import ConfigError
@@ -23,7 +25,6 @@ from neural_networks.workflow.build import build
 from neural_networks.workflow.components import REGISTRIES
 from neural_networks.config.validation import arguments
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
 FUZZ = settings(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

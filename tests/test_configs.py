@@ -2,16 +2,15 @@
 import glob
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from conftest import REPO, nnrun
 
 from neural_networks.config.schema import load_config
 from neural_networks.workflow.build import build
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))
+CONFIGS = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
 
 
 def test_configs_are_shipped():
@@ -24,9 +23,9 @@ def test_config_resolves_and_builds(path, monkeypatch):
     config = load_config(path)
     assert config["name"] == os.path.splitext(os.path.basename(path))[0]
     data_path = config["data"].get("path")
-    if data_path is not None and not os.path.exists(os.path.join(ROOT, data_path)):
+    if data_path is not None and not os.path.exists(os.path.join(REPO, data_path)):
         pytest.skip(f"data {data_path} is not here")
-    monkeypatch.chdir(ROOT)  # data paths in shipped configs are relative to the repository root
+    monkeypatch.chdir(REPO)  # data paths in shipped configs are relative to the repository root
     _, data, model, optimizer = build(config)
     assert len(data.train) and len(data.val) and len(data.test)
     assert model.predict(data.test.X[:2]).shape == (min(2, len(data.test)),) + data.test.Y.shape[1:]
@@ -34,10 +33,8 @@ def test_config_resolves_and_builds(path, monkeypatch):
 
 
 def test_iris_trains_through_the_cli(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "train", os.path.join(ROOT, "configs", "iris.yaml"), "--seed", "0",
-         "--save-dir", str(tmp_path), "--set", "log.plot=false", "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = nnrun("train", os.path.join(REPO, "configs", "iris.yaml"), "--seed", "0",
+                   "--save-dir", tmp_path, "--set", "log.plot=false", "--quiet")
     assert result.returncode == 0, result.stderr
     run_dir = result.stdout.strip().splitlines()[-1]
     with open(os.path.join(run_dir, "summary.json"), encoding="utf-8") as f:

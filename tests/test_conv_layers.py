@@ -4,21 +4,18 @@ definitions (seed 002's Problem 6, seed 000's Conv1d), finite differences, and t
 import json
 import os
 import struct
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+
+from conftest import REPO, nnrun
 
 from neural_networks.config.schema import resolve
 from neural_networks.datasets import initialize_dataset
 from neural_networks.config.errors import ConfigError
 from neural_networks.workflow.build import build
-from neural_networks.gradcheck import TOLERANCE, check_layer
 from neural_networks.layers import LAYERS, initialize_layer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEW_LAYERS = ["conv2d", "conv1d", "pool2d", "pool1d", "global_average_pool", "batchnorm", "elman"]
 
 
 def normal(*shape, seed=0):
@@ -182,39 +179,6 @@ def test_elman_matches_a_loop_over_time_and_samples(return_sequences):
     np.testing.assert_allclose(layer.forward(X), expected, atol=1e-12)
 
 
-def gradcheck_cases():
-    for name in NEW_LAYERS:
-        for i, (kwargs, shape) in enumerate(LAYERS[name].gradcheck_cases):
-            yield pytest.param(name, kwargs, shape, id=f"{name}-{i + 1}")
-
-
-@pytest.mark.parametrize("name, kwargs, shape", list(gradcheck_cases()))
-def test_finite_differences(name, kwargs, shape):
-    layer = initialize_layer(name, **kwargs)
-    X = normal(3, *shape)
-    errors = check_layer(layer, np.where(np.abs(X) < 0.05, 0.5, X))
-    assert set(errors) == {"X", *layer.parameters}
-    assert max(errors.values()) < TOLERANCE, errors
-
-
-@pytest.mark.parametrize("name, kwargs, shape", [
-    ("conv2d", {"n_out": 4, "stride": 2, "activation": "relu"}, (6, 6, 3)),
-    ("conv1d", {"n_out": 2, "dilation": 2}, (7, 3)),
-    ("pool2d", {"mode": "max", "pad": "same", "kernel_shape": 3}, (5, 5, 2)),
-    ("pool1d", {"mode": "average"}, (6, 2)),
-    ("batchnorm", {}, (4, 4, 2)),
-    ("elman", {"n_out": 3, "return_sequences": True}, (4, 2)),
-    ("dropout", {"p": 0.5}, (4, 4, 3)),  # on a conv feature map
-])
-def test_float32_stays_float32(name, kwargs, shape):
-    X = normal(2, *shape).astype(np.float32)
-    layer = initialize_layer(name, **kwargs)
-    Y = layer.forward(X)
-    dX = layer.backward(np.ones_like(Y))
-    assert Y.dtype == dX.dtype == np.float32 and dX.shape == X.shape
-    assert all(g.dtype == np.float32 for g in layer.gradients.values())
-
-
 def test_conv_weight_fans_count_the_kernel():
     layer = built("conv2d", np.zeros((1, 8, 8, 4), np.float32), n_out=8, kernel_shape=[3, 5],
                   weight_init="xavier_uniform")
@@ -250,10 +214,8 @@ def test_bit_sequence_labels():
 
 def train(tmp_path, config, *options):
     """``nnrun train`` in a subprocess; returns the run's summary.json as a dict."""
-    result = subprocess.run([sys.executable, "-m", "cli", "train", os.path.join(ROOT, "configs", config),
-                             "--save-dir", str(tmp_path), "--set", "log.plot=false", "--quiet", *options],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    result = nnrun("train", os.path.join(REPO, "configs", config), "--save-dir", tmp_path,
+                   "--set", "log.plot=false", "--quiet", *options, env={"OPENBLAS_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr
     with open(os.path.join(result.stdout.strip().splitlines()[-1], "summary.json")) as f:
         return json.load(f)

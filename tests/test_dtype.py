@@ -7,30 +7,14 @@ math are all ufuncs), and records each one whose result is a float64 array.
 import numpy as np
 import pytest
 
+from conftest import Watched
+
 from neural_networks.activations import ACTIVATIONS
 from neural_networks.data import Data, Split
 from neural_networks.layers import LAYERS
 from neural_networks.models import NeuralNetwork
 from neural_networks.optimizers import OPTIMIZERS, initialize_optimizer
 from neural_networks.trainer import Trainer
-
-
-class Watched(np.ndarray):
-    """An array that records ufuncs producing float64 arrays in ``Watched.upcasts``."""
-
-    upcasts = []
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        plain = [np.asarray(x) if isinstance(x, Watched) else x for x in inputs]
-        if out is not None:
-            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, Watched) else o for o in out)
-        result = getattr(ufunc, method)(*plain, **kwargs)
-        for array in result if isinstance(result, tuple) else (result,):
-            if isinstance(array, np.ndarray) and array.ndim and array.dtype == np.float64:
-                Watched.upcasts.append(f"np.{ufunc.__name__}.{method} -> {array.shape} float64")
-        if out is not None:
-            return out[0] if len(out) == 1 else out
-        return result.view(Watched) if isinstance(result, np.ndarray) else result
 
 
 def watch(arrays):

@@ -2,10 +2,11 @@
 import os
 import re
 
+from conftest import REPO
+
 from neural_networks.workflow import components as reference
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+README = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
 
 
 def test_the_component_reference_is_generated_from_the_registries():
@@ -17,11 +18,11 @@ def test_the_component_reference_is_generated_from_the_registries():
 def test_the_two_commands_install_and_run_the_main_job_and_the_tests():
     assert 'pip install -e . && nnrun train configs/iris.yaml' in README
     assert 'pip install -e ".[test]" && python -m pytest' in README
-    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as f:
+    with open(os.path.join(REPO, ".ci", "run"), encoding="utf-8") as f:
         ci = f.read()
     assert 'pip install --quiet -e ".[test]"' in ci and "python -m pytest" in ci
 
 
 def test_every_shipped_config_is_described():
-    for name in os.listdir(os.path.join(ROOT, "configs")):
+    for name in os.listdir(os.path.join(REPO, "configs")):
         assert f"configs/{name}" in README or f"`{name[:-5]}`" in README, name

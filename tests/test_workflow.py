@@ -5,7 +5,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -15,6 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
+from conftest import start_nnrun as cli
+
 from neural_networks.workflow import checkpoint, files
 from neural_networks.workflow import sweep as sweep_module
 from neural_networks.config.schema import load_config
@@ -22,7 +23,6 @@ from neural_networks.config.errors import ConfigError
 from neural_networks.workflow.experiment import resume, run
 from neural_networks.workflow.sweep import combinations, parse_grid, plan, sweep
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A regression on seed 000's sine wave: no scikit-learn import, so worker processes start fast.
 SINE = {"name": "sine", "data": {"name": "sinewave", "n_samples": 120, "batch_size": 16},
         "model": {"loss": "mse", "layers": [{"name": "fully_connected", "n_out": 8, "activation": "tanh"},
@@ -45,12 +45,6 @@ def write_config(folder, config):
     path = os.path.join(folder, f"{config['name']}.yaml")
     files.write_yaml(path, {**config, "log": {**config["log"], "save_dir": os.path.join(folder, "runs")}})
     return path
-
-
-def cli(*args):
-    """Start ``python -m cli ARGS`` from the repository root."""
-    return subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def metrics_without_time(run_dir):

@@ -11,7 +11,7 @@ class Dropout(Layer):
     shape (dense activations or conv feature maps). backward: dX = dY * M / (1 - p).
     """
 
-    gradcheck_cases = [({"p": 0.3}, (3, 4)), ({"p": 0.0}, (5,))]
+    gradcheck_cases = [({"p": 0.3}, (3, 4)), ({"p": 0.0}, (5,)), ({"p": 0.5}, (4, 4, 3))]  # last: a feature map
 
     def __init__(self, p: Fraction = 0.5):
         super().__init__()
