@@ -12,7 +12,7 @@ import numpy as np
 
 from .config.errors import ConfigError
 from .config.registry import Registry
-from .config.validation import NonNegativeFloat, PositiveInt, check_range
+from .config.validation import Interval, NonNegativeFloat, PositiveFloat, PositiveInt, check_range
 
 DATASETS = Registry("dataset")
 
@@ -109,6 +109,83 @@ class Sinewave:
     def load(self, rng):
         x = rng.uniform(self.low, self.high, size=(self.n_samples, 1))
         return regression(x, np.sin(x) + self.noise * rng.standard_normal(x.shape))
+
+
+def sklearn_seed(rng):
+    """A seed for scikit-learn's generators, drawn from the run's generator (same run seed, same samples)."""
+    return int(rng.integers(2**31 - 1))
+
+
+def named(X, y, names):
+    """A classification Dataset of labels 0..K-1 named ``names`` (every class named, even one without samples)."""
+    return Dataset(np.asarray(X), np.asarray(y, dtype=np.int64).reshape(-1), "classification", list(names))
+
+
+@DATASETS.register("moons")
+class Moons:
+    """Two interleaving half circles in the plane (scikit-learn's ``make_moons``), Gaussian ``noise``
+    (standard deviation, in the moons' units of radius 1) added to both coordinates."""
+
+    def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1):
+        self.n_samples, self.noise = n_samples, noise
+
+    def load(self, rng):
+        from sklearn.datasets import make_moons
+
+        X, y = make_moons(self.n_samples, noise=self.noise, random_state=sklearn_seed(rng))
+        return named(X, y, ["upper", "lower"])
+
+
+@DATASETS.register("circles")
+class Circles:
+    """A circle of radius 1 around a smaller one of radius ``factor`` (scikit-learn's ``make_circles``),
+    Gaussian ``noise`` added to both coordinates."""
+
+    def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1,
+                 factor: typing.Annotated[float, Interval(0, 1, open_low=True, open_high=True)] = 0.5):
+        self.n_samples, self.noise, self.factor = n_samples, noise, factor
+
+    def load(self, rng):
+        from sklearn.datasets import make_circles
+
+        X, y = make_circles(self.n_samples, noise=self.noise, factor=self.factor, random_state=sklearn_seed(rng))
+        return named(X, y, ["outer", "inner"])
+
+
+@DATASETS.register("spiral")
+class Spiral:
+    """``n_classes`` spiral arms around the origin, one class each (the classic CS231n toy problem).
+
+    Sample i of arm k sits at radius r = t and angle θ = 2πk/K + 2π·turns·t, t uniform on [0, 1]:
+    x = (r cos θ, r sin θ) + noise·N(0, I). Samples are shared out evenly among the arms.
+    """
+
+    def __init__(self, n_samples: PositiveInt = 600, n_classes: typing.Annotated[int, Interval(2, None)] = 3,
+                 noise: NonNegativeFloat = 0.05, turns: PositiveFloat = 0.75):
+        self.n_samples, self.n_classes, self.noise, self.turns = n_samples, n_classes, noise, turns
+
+    def load(self, rng):
+        arm = np.arange(self.n_samples) % self.n_classes
+        t = rng.uniform(0, 1, self.n_samples)
+        theta = 2 * np.pi * (arm / self.n_classes + self.turns * t)
+        X = np.column_stack([t * np.cos(theta), t * np.sin(theta)])
+        X += self.noise * rng.standard_normal(X.shape)
+        return named(X, arm, [f"arm {k}" for k in range(self.n_classes)])
+
+
+@DATASETS.register("xor")
+class XOR:
+    """Points uniform on the square [-1, 1]², labelled by whether their coordinates' signs differ
+    (y = [x₀ > 0] xor [x₁ > 0]), then moved by Gaussian ``noise``: with noise, some cross the axes."""
+
+    def __init__(self, n_samples: PositiveInt = 400, noise: NonNegativeFloat = 0.0):
+        self.n_samples, self.noise = n_samples, noise
+
+    def load(self, rng):
+        X = rng.uniform(-1, 1, size=(self.n_samples, 2))
+        y = (X[:, 0] > 0) != (X[:, 1] > 0)
+        X += self.noise * rng.standard_normal(X.shape)
+        return named(X, y, ["same sign", "opposite signs"])
 
 
 def _existing(path, what):
