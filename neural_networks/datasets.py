@@ -111,45 +111,55 @@ class Sinewave:
         return regression(x, np.sin(x) + self.noise * rng.standard_normal(x.shape))
 
 
-def sklearn_seed(rng):
-    """A seed for scikit-learn's generators, drawn from the run's generator (same run seed, same samples)."""
-    return int(rng.integers(2**31 - 1))
-
-
 def named(X, y, names):
     """A classification Dataset of labels 0..K-1 named ``names`` (every class named, even one without samples)."""
     return Dataset(np.asarray(X), np.asarray(y, dtype=np.int64).reshape(-1), "classification", list(names))
 
 
+def halves(n_samples, rng):
+    """(t uniform on [0, π], labels: 0 for the first half of the samples (the odd one included), 1 after)."""
+    return rng.uniform(0, np.pi, n_samples), (np.arange(n_samples) >= (n_samples + 1) // 2).astype(np.int64)
+
+
+def circle(t):
+    """Points (cos t, sin t), one row per angle."""
+    return np.column_stack([np.cos(t), np.sin(t)])
+
+
+def with_noise(X, noise, rng):
+    """X + noise · N(0, I): Gaussian noise of standard deviation ``noise`` on every coordinate."""
+    return X + noise * rng.standard_normal(X.shape)
+
+
+# moons and circles are scikit-learn's make_moons / make_circles written in NumPy: drawn from the run's
+# generator, and a run does not pay the seconds that importing scikit-learn takes.
 @DATASETS.register("moons")
 class Moons:
-    """Two interleaving half circles in the plane (scikit-learn's ``make_moons``), Gaussian ``noise``
-    (standard deviation, in the moons' units of radius 1) added to both coordinates."""
+    """Two interleaving half circles of radius 1, (cos t, sin t) and (1 - cos t, 1/2 - sin t) for
+    t in [0, π], with Gaussian ``noise`` (its standard deviation) on both coordinates."""
 
     def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1):
         self.n_samples, self.noise = n_samples, noise
 
     def load(self, rng):
-        from sklearn.datasets import make_moons
-
-        X, y = make_moons(self.n_samples, noise=self.noise, random_state=sklearn_seed(rng))
-        return named(X, y, ["upper", "lower"])
+        t, y = halves(self.n_samples, rng)
+        X = np.where(y[:, None] == 0, circle(t), [1, 0.5] - circle(t))
+        return named(with_noise(X, self.noise, rng), y, ["upper", "lower"])
 
 
 @DATASETS.register("circles")
 class Circles:
-    """A circle of radius 1 around a smaller one of radius ``factor`` (scikit-learn's ``make_circles``),
-    Gaussian ``noise`` added to both coordinates."""
+    """A circle of radius 1 around one of radius ``factor``, (cos 2t, sin 2t) and factor · (cos 2t, sin 2t)
+    for t in [0, π], with Gaussian ``noise`` on both coordinates."""
 
     def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1,
                  factor: typing.Annotated[float, Interval(0, 1, open_low=True, open_high=True)] = 0.5):
         self.n_samples, self.noise, self.factor = n_samples, noise, factor
 
     def load(self, rng):
-        from sklearn.datasets import make_circles
-
-        X, y = make_circles(self.n_samples, noise=self.noise, factor=self.factor, random_state=sklearn_seed(rng))
-        return named(X, y, ["outer", "inner"])
+        t, y = halves(self.n_samples, rng)
+        X = circle(2 * t) * np.where(y == 0, 1.0, self.factor)[:, None]
+        return named(with_noise(X, self.noise, rng), y, ["outer", "inner"])
 
 
 @DATASETS.register("spiral")
@@ -168,9 +178,8 @@ class Spiral:
         arm = np.arange(self.n_samples) % self.n_classes
         t = rng.uniform(0, 1, self.n_samples)
         theta = 2 * np.pi * (arm / self.n_classes + self.turns * t)
-        X = np.column_stack([t * np.cos(theta), t * np.sin(theta)])
-        X += self.noise * rng.standard_normal(X.shape)
-        return named(X, arm, [f"arm {k}" for k in range(self.n_classes)])
+        names = [f"arm {k}" for k in range(self.n_classes)]
+        return named(with_noise(t[:, None] * circle(theta), self.noise, rng), arm, names)
 
 
 @DATASETS.register("xor")
@@ -184,8 +193,7 @@ class XOR:
     def load(self, rng):
         X = rng.uniform(-1, 1, size=(self.n_samples, 2))
         y = (X[:, 0] > 0) != (X[:, 1] > 0)
-        X += self.noise * rng.standard_normal(X.shape)
-        return named(X, y, ["same sign", "opposite signs"])
+        return named(with_noise(X, self.noise, rng), y, ["same sign", "opposite signs"])
 
 
 def _existing(path, what):

@@ -39,7 +39,21 @@ def finish(run_dir, config, data, model, trainer, summary):
         if data.task == "classification" and len(data.test):
             plot_confusion(np.array(summary["test"]["confusion_matrix"]), data.classes,
                            os.path.join(run_dir, "confusion_matrix.png"), f"{summary['name']}: test split")
+        plot_boundaries(run_dir, data, model, trainer, summary)
     files.write_json(os.path.join(run_dir, "summary.json"), summary)
+
+
+def plot_boundaries(run_dir, data, model, trainer, summary):
+    """decision_boundary.png (the saved, best epoch's model) and .gif (the frames kept while training)."""
+    from .boundary import BoundaryFrames, applies, plot_decision_boundary, write_gif
+
+    if not applies(data):
+        return
+    plot_decision_boundary(model, data, os.path.join(run_dir, "decision_boundary.png"),
+                           f"{summary['name']}: class regions at the best epoch ({summary['best_epoch']})")
+    frames = trainer.callback(BoundaryFrames)
+    if frames and frames.epochs:
+        write_gif(frames, data, trainer.history, os.path.join(run_dir, "decision_boundary.gif"), summary["name"])
 
 
 def test_metrics(data, loss, error, outputs):
