@@ -30,7 +30,9 @@ def finish(run_dir, config, data, model, trainer, summary):
         test=test_metrics(data, test_loss, test_error, outputs))
     if config["log"]["plot"]:
         from .diagram import plot_architecture
+        from .images import image_shape
         from .plots import plot_confusion, plot_curves
+        from .weight_images import plot_weights
 
         plot_architecture(model, data.input_shape, os.path.join(run_dir, "architecture.png"), summary["name"],
                           config["dtype"])
@@ -40,6 +42,9 @@ def finish(run_dir, config, data, model, trainer, summary):
             plot_confusion(np.array(summary["test"]["confusion_matrix"]), data.classes,
                            os.path.join(run_dir, "confusion_matrix.png"), f"{summary['name']}: test split")
         plot_boundaries(run_dir, data, model, trainer, summary)
+        shape = image_shape(config, data)
+        if shape:
+            plot_weights(model, data, shape, os.path.join(run_dir, "weights.png"), f"{summary['name']}: first layer")
     files.write_json(os.path.join(run_dir, "summary.json"), summary)
 
 
