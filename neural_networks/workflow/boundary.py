@@ -39,13 +39,17 @@ def plane_extent(data):
     return float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])
 
 
-def grid_probabilities(model, data, extent, size):
-    """The model's class probabilities (size, size, K) on a size x size grid over ``extent``; row i
-    is at y = y_low + i · step (the lowest row first), column j at x = x_low + j · step."""
+def grid_inputs(data, extent, size):
+    """A size x size grid over ``extent``, preprocessed as the model's inputs (size², 2): row i of the
+    grid is at y = y_low + i · step (the lowest row first), column j at x = x_low + j · step."""
     xs, ys = np.linspace(extent[0], extent[1], size), np.linspace(extent[2], extent[3], size)
     gx, gy = np.meshgrid(xs, ys)
-    points = data.transform(np.column_stack([gx.ravel(), gy.ravel()]), data.train.X.dtype)
-    return model.predict(points).reshape(size, size, -1)
+    return data.transform(np.column_stack([gx.ravel(), gy.ravel()]), data.train.X.dtype)
+
+
+def grid_probabilities(model, data, extent, size):
+    """The model's class probabilities (size, size, K) on the grid of :func:`grid_inputs`."""
+    return model.predict(grid_inputs(data, extent, size)).reshape(size, size, -1)
 
 
 def class_colours(k):

@@ -35,7 +35,7 @@ def finish(run_dir, config, data, model, trainer, summary):
         from .weight_images import plot_weights
 
         plot_architecture(model, data.input_shape, os.path.join(run_dir, "architecture.png"), summary["name"],
-                          config["dtype"])
+                          config["dtype"], data)
         for metric in ("loss", "error"):
             plot_curves(trainer.history, metric, os.path.join(run_dir, f"{metric}.png"), summary["name"])
         if data.task == "classification" and len(data.test):

@@ -32,12 +32,11 @@ def weight_tiles(layer, shape):
     return None
 
 
-def feature_maps(model, index, image):
-    """The output of layers 0..``index`` (inference mode) for one sample: (rows, cols, maps)."""
-    X = image[None]
+def layer_output(model, index, X):
+    """The output of layers 0..``index`` (inference mode) for the samples ``X``."""
     for layer in model.layers[:index + 1]:
         X = layer.forward(X, training=False)
-    return X[0]
+    return X
 
 
 def columns_for(count):
@@ -82,7 +81,7 @@ def plot_weights(model, data, shape, path, title=""):
     panels = [(tiles, f"{'filters' if conv else 'weight columns'} of layer {index}{more}: red > 0, blue < 0", None)]
     if conv and len(data.test):
         image = data.test.X[0].reshape(shape)
-        maps = np.moveaxis(feature_maps(model, index, image), 2, 0)[:MAX_TILES, ..., None]
+        maps = np.moveaxis(layer_output(model, index, image[None])[0], 2, 0)[:MAX_TILES, ..., None]
         label = data.classes[int(data.test.Y[0].argmax())] if data.task == "classification" else "a test sample"
         panels.append((maps, f"their outputs (feature maps) for the test image at the left (class {label})", image))
     width, left, right = 9.0, 1.0, 0.8  # inches: the figure, the margin for the sample image, the colour bar
