@@ -208,7 +208,7 @@ def predict_image_files(run, inputs, output, show, invert, tidy):
 @click.argument("config_or_run", type=click.Path())
 @set_option()
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
-              help="Also draw the network as a graph, data flowing top to bottom.")
+              help="Also draw the network, data flowing top to bottom (a run: its trained weights).")
 def summary(config_or_run, overrides, plot):
     """Show a model's layers, output shapes and parameter counts (and draw it with --plot).
 

@@ -135,8 +135,11 @@ def with_noise(X, noise, rng):
 # generator, and a run does not pay the seconds that importing scikit-learn takes.
 @DATASETS.register("moons")
 class Moons:
-    """Two interleaving half circles of radius 1, (cos t, sin t) and (1 - cos t, 1/2 - sin t) for
-    t in [0, π], with Gaussian ``noise`` (its standard deviation) on both coordinates."""
+    """Two interleaving half moons in the plane, one class each (scikit-learn's make_moons).
+
+    Half circles of radius 1, (cos t, sin t) and (1 - cos t, 1/2 - sin t) for t uniform on [0, π],
+    with Gaussian ``noise`` (its standard deviation) on both coordinates.
+    """
 
     def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1):
         self.n_samples, self.noise = n_samples, noise
@@ -149,8 +152,11 @@ class Moons:
 
 @DATASETS.register("circles")
 class Circles:
-    """A circle of radius 1 around one of radius ``factor``, (cos 2t, sin 2t) and factor · (cos 2t, sin 2t)
-    for t in [0, π], with Gaussian ``noise`` on both coordinates."""
+    """A circle around a smaller one, one class each (scikit-learn's make_circles).
+
+    Radius 1 and radius ``factor``: (cos 2t, sin 2t) and factor · (cos 2t, sin 2t) for t uniform on
+    [0, π], with Gaussian ``noise`` on both coordinates.
+    """
 
     def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1,
                  factor: typing.Annotated[float, Interval(0, 1, open_low=True, open_high=True)] = 0.5):
@@ -184,8 +190,11 @@ class Spiral:
 
 @DATASETS.register("xor")
 class XOR:
-    """Points uniform on the square [-1, 1]², labelled by whether their coordinates' signs differ
-    (y = [x₀ > 0] xor [x₁ > 0]), then moved by Gaussian ``noise``: with noise, some cross the axes."""
+    """Points on the square [-1, 1]², class 1 where the two coordinates' signs differ (the XOR problem).
+
+    Uniform points labelled y = [x₀ > 0] xor [x₁ > 0], then moved by Gaussian ``noise``: with noise,
+    some cross the axes into the other class's quadrants.
+    """
 
     def __init__(self, n_samples: PositiveInt = 400, noise: NonNegativeFloat = 0.0):
         self.n_samples, self.noise = n_samples, noise

@@ -100,11 +100,11 @@ class BoundaryFrames(Callback):
     def capture(self, trainer, epoch):
         classes, certainty = confidence(grid_probabilities(trainer.model, self.data, self.extent, self.size))
         self.epochs.append(epoch)
-        self.classes.append(classes.astype(np.uint8))
+        self.classes.append(classes.astype(np.min_scalar_type(len(self.data.classes) - 1)))
         self.certainty.append(np.round(certainty * 255).astype(np.uint8))
 
     def state_dict(self):
-        empty = np.zeros((0, self.size, self.size), np.uint8)
+        empty = np.zeros((0, self.size, self.size), np.uint8)  # no frame yet (a run stopped before its first)
         return {"epochs": list(self.epochs), "classes": np.array(self.classes) if self.epochs else empty,
                 "certainty": np.array(self.certainty) if self.epochs else empty}
 
