@@ -14,7 +14,7 @@ from neural_networks.callbacks import Callback
 from neural_networks.config.schema import resolve
 from neural_networks.datasets import initialize_dataset
 from neural_networks.workflow import files
-from neural_networks.workflow.boundary import class_colours, plane_extent, plot_decision_boundary
+from neural_networks.workflow.boundary import Plane, class_colours, plot_decision_boundary
 from neural_networks.workflow.build import build
 from neural_networks.workflow.diagram import MAP_GRID, unit_maps
 from neural_networks.workflow.experiment import new_summary, resume, run, train
@@ -145,11 +145,24 @@ def test_many_epochs_keep_at_most_60_evenly_spaced_frames(tmp_path):
     assert gif.n_frames == 61   # the initial weights, then epochs round(1 + 89 i / 59) for i = 0..59
 
 
-def test_no_boundary_pictures_without_plots_or_for_more_features(tmp_path):
+def test_no_boundary_pictures_without_plots_and_only_the_png_for_more_features(tmp_path):
     quiet, _ = run(config_in(tmp_path, XOR, plot=False))
+    assert not {"decision_boundary.png", "decision_boundary.gif"} & set(os.listdir(quiet))
     iris, _ = run(config_in(tmp_path, {"name": "iris", "train": {"epochs": 1}}))
-    for run_dir in (quiet, iris):
-        assert not {"decision_boundary.png", "decision_boundary.gif"} & set(os.listdir(run_dir))
+    assert {"decision_boundary.png"} == {"decision_boundary.png", "decision_boundary.gif"} & set(os.listdir(iris))
+
+
+def test_more_features_are_drawn_on_the_plane_of_the_first_two_principal_components(tmp_path):
+    _, data, _, _ = build(config_in(tmp_path, {"name": "wine"}))
+    plane = Plane(data)
+    X = data.train.X.astype(np.float64)
+    np.testing.assert_allclose(plane.axes @ plane.axes.T, np.eye(2), atol=1e-12)      # orthonormal
+    np.testing.assert_allclose(plane.mean, X.mean(axis=0), atol=1e-12)
+    variance = np.var((X - plane.mean) @ plane.axes.T, axis=0)
+    assert variance[0] >= variance[1] >= np.var((X - plane.mean) @ np.linalg.svd(X - plane.mean)[2][2])
+    uv = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_allclose(plane.inputs(uv), plane.mean + uv @ plane.axes, rtol=1e-6)  # float32 inputs
+    assert plane.labels == ("principal component 1", "principal component 2")
 
 
 # --- the trained network drawn ---
@@ -159,7 +172,7 @@ def test_unit_maps_are_each_first_layer_units_output_over_the_plane(tmp_path):
     row, maps = unit_maps(model, data)
     assert row == 1 and maps.shape == (8, MAP_GRID, MAP_GRID)
     layer = model.layers[0]
-    x_low, x_high, y_low, _ = plane_extent(data)
+    x_low, x_high, y_low, _ = Plane(data).extent()
     corners = data.transform(np.array([[x_low, y_low], [x_high, y_low]]), np.float64)  # lowest row's ends
     expected = np.tanh(corners @ layer.parameters["W"].astype(np.float64) + layer.parameters["b"])
     np.testing.assert_allclose(maps[:, 0, [0, -1]].T, expected, rtol=1e-4, atol=1e-5)

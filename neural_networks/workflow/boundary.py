@@ -1,9 +1,10 @@
 """Decision boundaries of a classifier on 2 input features: ``decision_boundary.png`` (the final
 model's class regions with the training and test points) and ``decision_boundary.gif`` (the regions
-epoch by epoch, so the boundary can be watched forming, as in TensorFlow Playground).
+epoch by epoch, so the boundary can be watched forming, as in TensorFlow Playground). On more
+features (not images), the PNG alone, on the plane of the first two principal components.
 
 The model is evaluated on a fixed grid over the plane of the raw inputs (the data's range plus a
-10% margin on each side; raw x = x' · scale + shift undoes the preprocessing). Each grid cell is
+10% margin on each side; raw x = x' · scale + shift undoes the preprocessing), or of the components. Each grid cell is
 coloured by its predicted class k = argmax p, faded towards white where the model is unsure:
 colour = white + s · (colour_k - white), s = 0.15 + 0.45 · c with the confidence
 c = (p_k - 1/K) / (1 - 1/K) (0 at chance, 1 at certainty).
@@ -22,34 +23,69 @@ WHITE = np.ones(3)
 
 
 def applies(data):
-    """Whether a run gets decision boundaries: classification on samples of exactly 2 features."""
+    """Whether a run gets both pictures: classification on samples of exactly 2 features."""
     return data.task == "classification" and tuple(data.input_shape) == (2,)
 
 
-def raw_points(data, split):
-    """A split's samples in the raw input units (the preprocessing undone)."""
-    return split.X.astype(np.float64).reshape(len(split), -1) * data.scale + data.shift
+def applies_in_projection(data, image_shape):
+    """Whether a run gets decision_boundary.png on a plane of principal components: classification
+    on vectors of more than 2 features that are not images (``image_shape`` None)."""
+    return (data.task == "classification" and len(data.input_shape) == 1 and data.input_shape[0] > 2
+            and image_shape is None)
 
 
-def plane_extent(data):
-    """(x_low, x_high, y_low, y_high): every sample of every split, with a margin."""
-    points = np.concatenate([raw_points(data, s) for s in (data.train, data.val, data.test)])
-    low, high = points.min(axis=0), points.max(axis=0)
-    pad = MARGIN * np.where(high > low, high - low, 1.0)
-    return float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])
+class Plane:
+    """The plane the pictures are drawn on: coordinates (u, v) <-> the model's inputs.
 
+    On 2 features, (u, v) are the raw features themselves (input x' = ((u, v) - shift) / scale).
+    On more, the plane through the training inputs' mean m (preprocessed) along their first two
+    principal directions v₁, v₂ (the top right-singular vectors of the centred inputs):
+    x' = m + u · v₁ + v · v₂, and a sample's coordinates are its projection ((x' - m) · v₁, (x' - m) · v₂).
+    """
 
-def grid_inputs(data, extent, size):
-    """A size x size grid over ``extent``, preprocessed as the model's inputs (size², 2): row i of the
-    grid is at y = y_low + i · step (the lowest row first), column j at x = x_low + j · step."""
-    xs, ys = np.linspace(extent[0], extent[1], size), np.linspace(extent[2], extent[3], size)
-    gx, gy = np.meshgrid(xs, ys)
-    return data.transform(np.column_stack([gx.ravel(), gy.ravel()]), data.train.X.dtype)
+    PCA_ROWS = 10000  # training samples the principal directions are computed from
 
+    def __init__(self, data):
+        self.data, self.mean, self.axes = data, None, None
+        if tuple(data.input_shape) != (2,):
+            X = data.train.X[:self.PCA_ROWS].astype(np.float64).reshape(min(len(data.train), self.PCA_ROWS), -1)
+            self.mean = X.mean(axis=0)
+            axes = np.linalg.svd(X - self.mean, full_matrices=False)[2][:2]
+            self.axes = axes * np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])[:, None]  # a fixed sign
+        self.labels = ("feature 1", "feature 2") if self.axes is None else (
+            "principal component 1", "principal component 2")
 
-def grid_probabilities(model, data, extent, size):
-    """The model's class probabilities (size, size, K) on the grid of :func:`grid_inputs`."""
-    return model.predict(grid_inputs(data, extent, size)).reshape(size, size, -1)
+    def points(self, split):
+        """A split's samples as plane coordinates (n, 2)."""
+        X = split.X.astype(np.float64).reshape(len(split), -1)
+        return X * self.data.scale + self.data.shift if self.axes is None else (X - self.mean) @ self.axes.T
+
+    def inputs(self, coordinates):
+        """Plane coordinates (n, 2) as the model's inputs."""
+        data = self.data
+        if self.axes is None:
+            return data.transform(coordinates, data.train.X.dtype)
+        X = self.mean + coordinates @ self.axes
+        return X.astype(data.train.X.dtype).reshape((len(X),) + tuple(data.input_shape))
+
+    def extent(self):
+        """(u_low, u_high, v_low, v_high): every sample of every split, with a margin."""
+        data = self.data
+        points = np.concatenate([self.points(s) for s in (data.train, data.val, data.test)])
+        low, high = points.min(axis=0), points.max(axis=0)
+        pad = MARGIN * np.where(high > low, high - low, 1.0)
+        return float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])
+
+    def grid(self, extent, size):
+        """A size x size grid over ``extent`` as the model's inputs (size², ...): row i of the grid is
+        at v = v_low + i · step (the lowest row first), column j at u = u_low + j · step."""
+        us, vs = np.linspace(extent[0], extent[1], size), np.linspace(extent[2], extent[3], size)
+        gu, gv = np.meshgrid(us, vs)
+        return self.inputs(np.column_stack([gu.ravel(), gv.ravel()]))
+
+    def probabilities(self, model, extent, size):
+        """The model's class probabilities (size, size, K) on :meth:`grid`."""
+        return model.predict(self.grid(extent, size)).reshape(size, size, -1)
 
 
 def class_colours(k):
@@ -83,7 +119,8 @@ class BoundaryFrames(Callback):
     key = "decision_boundary"
 
     def __init__(self, data, size=FRAME_GRID):
-        self.data, self.size, self.extent = data, size, plane_extent(data)
+        self.data, self.size, self.plane = data, size, Plane(data)
+        self.extent = self.plane.extent()
         self.epochs, self.classes, self.certainty = [], [], []
 
     def on_train_begin(self, trainer):
@@ -98,7 +135,7 @@ class BoundaryFrames(Callback):
             self.capture(trainer, epoch)
 
     def capture(self, trainer, epoch):
-        classes, certainty = confidence(grid_probabilities(trainer.model, self.data, self.extent, self.size))
+        classes, certainty = confidence(self.plane.probabilities(trainer.model, self.extent, self.size))
         self.epochs.append(epoch)
         self.classes.append(classes.astype(np.min_scalar_type(len(self.data.classes) - 1)))
         self.certainty.append(np.round(certainty * 255).astype(np.uint8))
@@ -113,34 +150,39 @@ class BoundaryFrames(Callback):
         self.classes, self.certainty = list(state["classes"]), list(state["certainty"])
 
 
-def _axes(fig, data, extent, image, title):
+def _axes(fig, plane, extent, image, title):
     """One panel: the region image over ``extent``, the training points (circles) and test points
     (triangles, black edge) in their classes' colours, a legend of class names and markers."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    data = plane.data
     ax = fig.add_axes([0.12, 0.13, 0.6, 0.74])
     shown = ax.imshow(image, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
     colours = class_colours(len(data.classes))
     for split, marker, edge, size in ((data.train, "o", "white", 14), (data.test, "^", "black", 26)):
         if len(split):
-            ax.scatter(*raw_points(data, split).T, c=colours[split.Y.argmax(axis=1)], marker=marker, s=size,
+            ax.scatter(*plane.points(split).T, c=colours[split.Y.argmax(axis=1)], marker=marker, s=size,
                        edgecolors=edge, linewidths=0.5)
     handles = [Patch(color=c, label=str(name)) for c, name in zip(colours, data.classes)]
     handles += [Line2D([], [], ls="", marker="o", color="grey", mec="white", label="training"),
                 Line2D([], [], ls="", marker="^", color="grey", mec="black", label="test")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
-    ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="feature 1", ylabel="feature 2")
+    ax.set(xlim=extent[:2], ylim=extent[2:], xlabel=plane.labels[0], ylabel=plane.labels[1])
     ax.set_title(title, fontsize=10)
     return shown
 
 
 def plot_decision_boundary(model, data, path, title=""):
-    """decision_boundary.png: the class regions of ``model`` with the data's points."""
-    extent = plane_extent(data)
-    classes, certainty = confidence(grid_probabilities(model, data, extent, PNG_GRID))
+    """decision_boundary.png: the class regions of ``model`` with the data's points; on more than
+    2 features, on the plane of the first two principal components (points projected onto it)."""
+    plane = Plane(data)
+    extent = plane.extent()
+    classes, certainty = confidence(plane.probabilities(model, extent, PNG_GRID))
     fig = figure(figsize=(7, 4.8))
-    _axes(fig, data, extent, region_colours(classes, certainty, len(data.classes)), title)
+    if plane.axes is not None:
+        title += "\non the plane of the first two principal components through the data mean"
+    _axes(fig, plane, extent, region_colours(classes, certainty, len(data.classes)), title)
     save(fig, path)
 
 
@@ -156,7 +198,7 @@ def write_gif(frames, data, history, path, title=""):
 
     fig = figure(figsize=(7, 4.8), dpi=70)
     canvas = FigureCanvasAgg(fig)
-    ax = _axes(fig, data, frames.extent, np.zeros((1, 1, 4)), "").axes
+    ax = _axes(fig, frames.plane, frames.extent, np.zeros((1, 1, 4)), "").axes
     fig.patch.set_alpha(0)
     ax.patch.set_alpha(0)
     canvas.draw()

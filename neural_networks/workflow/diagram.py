@@ -45,13 +45,14 @@ def plot_architecture(model, input_shape, path, title="", dtype=np.float32, data
 def unit_maps(model, data):
     """(row of the diagram, maps (units, MAP_GRID, MAP_GRID)): each unit's output of the first layer
     with weights over the plane of the 2 raw input features; None for other inputs."""
-    from .boundary import grid_inputs, plane_extent
+    from .boundary import Plane
     from .weight_images import first_layer, layer_output
 
     if tuple(data.input_shape) != (2,):
         return None
     index, _ = first_layer(model)
-    outputs = layer_output(model, index, grid_inputs(data, plane_extent(data), MAP_GRID))
+    plane = Plane(data)
+    outputs = layer_output(model, index, plane.grid(plane.extent(), MAP_GRID))
     return index + 1, np.moveaxis(outputs.reshape(MAP_GRID, MAP_GRID, -1), 2, 0)
 
 
