@@ -152,13 +152,13 @@ class BoundaryFrames(Callback):
 
 def _axes(fig, plane, extent, image, title):
     """One panel: the region image over ``extent``, the training points (circles) and test points
-    (triangles, black edge) in their classes' colours, a legend of class names and markers."""
+    (triangles, black edge) in their classes' colours, a legend of class names and markers; returns the axes."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     data = plane.data
     ax = fig.add_axes([0.12, 0.13, 0.6, 0.74])
-    shown = ax.imshow(image, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
+    ax.imshow(image, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
     colours = class_colours(len(data.classes))
     for split, marker, edge, size in ((data.train, "o", "white", 14), (data.test, "^", "black", 26)):
         if len(split):
@@ -170,7 +170,7 @@ def _axes(fig, plane, extent, image, title):
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel=plane.labels[0], ylabel=plane.labels[1])
     ax.set_title(title, fontsize=10)
-    return shown
+    return ax
 
 
 def plot_decision_boundary(model, data, path, title=""):
@@ -186,7 +186,16 @@ def plot_decision_boundary(model, data, path, title=""):
     save(fig, path)
 
 
-def write_gif(frames, data, history, path, title=""):
+def frame_title(epoch, rows):
+    """"epoch 12, loss 0.31 (validation 0.35)" from the epoch's metrics row (``rows`` by epoch)."""
+    row = rows.get(epoch)
+    if row is None:
+        return f"epoch {epoch} (initial weights)"
+    validation = f" (validation {row['val_loss']:.3g})" if np.isfinite(row["val_loss"]) else ""
+    return f"epoch {epoch}, loss {row['train_loss']:.3g}{validation}"
+
+
+def write_gif(frames, history, path, title=""):
     """decision_boundary.gif from :class:`BoundaryFrames`: one frame per kept epoch, titled with its
     losses; the last frame stays longer. Written with Pillow.
 
@@ -198,7 +207,7 @@ def write_gif(frames, data, history, path, title=""):
 
     fig = figure(figsize=(7, 4.8), dpi=70)
     canvas = FigureCanvasAgg(fig)
-    ax = _axes(fig, frames.plane, frames.extent, np.zeros((1, 1, 4)), "").axes
+    ax = _axes(fig, frames.plane, frames.extent, np.zeros((1, 1, 4)), "")
     fig.patch.set_alpha(0)
     ax.patch.set_alpha(0)
     canvas.draw()
@@ -206,15 +215,13 @@ def write_gif(frames, data, history, path, title=""):
     x0, y0, x1, y1 = np.round(ax.get_window_extent().extents).astype(int)
     box = (x0, layer.height - y1, x1, layer.height - y0)  # Pillow counts rows from the top
     font = ImageFont.load_default(size=13)
-    rows, k, pictures = {row["epoch"]: row for row in history}, len(data.classes), []
+    rows, k, pictures = {row["epoch"]: row for row in history}, len(frames.data.classes), []
     for epoch, classes, certainty in zip(frames.epochs, frames.classes, frames.certainty):
         picture = Image.new("RGBA", layer.size, "white")
         regions = np.round(255 * region_colours(classes, certainty / 255.0, k)[::-1]).astype(np.uint8)
         picture.paste(Image.fromarray(regions).resize((box[2] - box[0], box[3] - box[1]), Image.BILINEAR), box)
         picture.alpha_composite(layer)
-        row = rows.get(epoch)
-        scores = f", loss {row['train_loss']:.3g} (validation {row['val_loss']:.3g})" if row else " (initial weights)"
-        ImageDraw.Draw(picture).multiline_text(((x0 + x1) / 2, box[1] - 6), f"{title}\nepoch {epoch}{scores}",
+        ImageDraw.Draw(picture).multiline_text(((x0 + x1) / 2, box[1] - 6), f"{title}\n{frame_title(epoch, rows)}",
                                                fill="black", font=font, anchor="md", align="center")
         pictures.append(picture.convert("RGB").quantize(64, method=Image.Quantize.FASTOCTREE))
     durations = [150] * (len(pictures) - 1) + [2000]

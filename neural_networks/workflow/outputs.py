@@ -59,7 +59,7 @@ def plot_boundaries(run_dir, data, model, trainer, summary, image_shape):
                            f"{summary['name']}: class regions at the best epoch ({summary['best_epoch']})")
     frames = trainer.callback(BoundaryFrames)
     if frames and frames.epochs:
-        write_gif(frames, data, trainer.history, os.path.join(run_dir, "decision_boundary.gif"), summary["name"])
+        write_gif(frames, trainer.history, os.path.join(run_dir, "decision_boundary.gif"), summary["name"])
 
 
 def test_metrics(data, loss, error, outputs):
