@@ -137,6 +137,17 @@ def test_gif_has_a_frame_per_epoch_and_a_resumed_run_makes_the_same_one(tmp_path
         assert parts == whole, name
 
 
+def test_a_two_column_csv_classifier_gets_both_pictures(tmp_path):
+    points = np.random.default_rng(0).normal(size=(60, 2))
+    rows = [f"{u},{v},{'ab'[int(u * v > 0)]}" for u, v in points]
+    (tmp_path / "two.csv").write_text("u,v,label\n" + "\n".join(rows) + "\n")
+    config = {**XOR, "name": "two", "data": {"name": "csv", "path": str(tmp_path / "two.csv"), "batch_size": 8},
+              "train": {"epochs": 2}}
+    run_dir, _ = run(config_in(tmp_path, config))
+    assert Image.open(os.path.join(run_dir, "decision_boundary.gif")).n_frames == 3
+    assert Image.open(os.path.join(run_dir, "decision_boundary.png")).width > 400
+
+
 def test_many_epochs_keep_at_most_60_evenly_spaced_frames(tmp_path):
     config = config_in(tmp_path, {**XOR, "data": {**XOR["data"], "n_samples": 40, "batch_size": 40},
                                   "train": {"epochs": 90}})
