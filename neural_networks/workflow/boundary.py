@@ -19,6 +19,7 @@ MARGIN = 0.1        # of the data's range, added on each side of the plane drawn
 PNG_GRID = 200      # grid points per side for decision_boundary.png
 FRAME_GRID = 80     # ... and for each GIF frame (kept in the checkpoint: small)
 MAX_FRAMES = 60
+MAX_POINTS = 500    # points drawn per split (the splits are shuffled: the first ones are a random sample)
 WHITE = np.ones(3)
 
 
@@ -160,13 +161,14 @@ def _axes(fig, plane, extent, image, title):
     ax = fig.add_axes([0.12, 0.13, 0.6, 0.74])
     ax.imshow(image, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
     colours = class_colours(len(data.classes))
-    for split, marker, edge, size in ((data.train, "o", "white", 14), (data.test, "^", "black", 26)):
-        if len(split):
-            ax.scatter(*plane.points(split).T, c=colours[split.Y.argmax(axis=1)], marker=marker, s=size,
-                       edgecolors=edge, linewidths=0.5)
     handles = [Patch(color=c, label=str(name)) for c, name in zip(colours, data.classes)]
-    handles += [Line2D([], [], ls="", marker="o", color="grey", mec="white", label="training"),
-                Line2D([], [], ls="", marker="^", color="grey", mec="black", label="test")]
+    for split, name, marker, edge, size in ((data.train, "training", "o", "white", 14),
+                                            (data.test, "test", "^", "black", 26)):
+        shown = plane.points(split)[:MAX_POINTS]
+        ax.scatter(*shown.T, c=colours[split.Y[:MAX_POINTS].argmax(axis=1)], marker=marker, s=size,
+                   edgecolors=edge, linewidths=0.5)
+        label = name if len(shown) == len(split) else f"{name} ({len(shown)} of {len(split)})"
+        handles.append(Line2D([], [], ls="", marker=marker, color="grey", mec=edge, label=label))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel=plane.labels[0], ylabel=plane.labels[1])
     ax.set_title(title, fontsize=10)
