@@ -208,7 +208,7 @@ def predict_image_files(run, inputs, output, show, invert, tidy):
 @click.argument("config_or_run", type=click.Path())
 @set_option()
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
-              help="Also draw the network as a graph, data flowing top to bottom.")
+              help="Also draw the network, data flowing top to bottom (a run: its trained weights).")
 def summary(config_or_run, overrides, plot):
     """Show a model's layers, output shapes and parameter counts (and draw it with --plot).
 
@@ -220,7 +220,7 @@ def summary(config_or_run, overrides, plot):
       nnrun summary configs/iris.yaml --set model.layers.0.n_out=32
       nnrun summary experiments/iris --plot iris.png
     """
-    from neural_networks.workflow.loading import load_model
+    from neural_networks.workflow.loading import is_trained, load_model
     from neural_networks.workflow.model_table import format_summary
 
     resolved, data, model = load_model(config_or_run, overrides)
@@ -228,7 +228,8 @@ def summary(config_or_run, overrides, plot):
     if plot:
         from neural_networks.workflow.diagram import plot_architecture
 
-        plot_architecture(model, data.input_shape, plot, resolved["name"], resolved["dtype"])
+        trained = data if is_trained(config_or_run, overrides) else None  # a run: its trained weights drawn
+        plot_architecture(model, data.input_shape, plot, resolved["name"], resolved["dtype"], trained)
         click.echo(f"diagram: {plot}")
 
 

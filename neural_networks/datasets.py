@@ -12,7 +12,7 @@ import numpy as np
 
 from .config.errors import ConfigError
 from .config.registry import Registry
-from .config.validation import NonNegativeFloat, PositiveInt, check_range
+from .config.validation import Interval, NonNegativeFloat, PositiveFloat, PositiveInt, check_range
 
 DATASETS = Registry("dataset")
 
@@ -109,6 +109,100 @@ class Sinewave:
     def load(self, rng):
         x = rng.uniform(self.low, self.high, size=(self.n_samples, 1))
         return regression(x, np.sin(x) + self.noise * rng.standard_normal(x.shape))
+
+
+def named(X, y, names):
+    """A classification Dataset of labels 0..K-1 named ``names`` (every class named, even one without samples)."""
+    return Dataset(np.asarray(X), np.asarray(y, dtype=np.int64).reshape(-1), "classification", list(names))
+
+
+def halves(n_samples, rng):
+    """(t uniform on [0, π], labels: 0 for the first half of the samples (the odd one included), 1 after)."""
+    return rng.uniform(0, np.pi, n_samples), (np.arange(n_samples) >= (n_samples + 1) // 2).astype(np.int64)
+
+
+def circle(t):
+    """Points (cos t, sin t), one row per angle."""
+    return np.column_stack([np.cos(t), np.sin(t)])
+
+
+def with_noise(X, noise, rng):
+    """X + noise · N(0, I): Gaussian noise of standard deviation ``noise`` on every coordinate."""
+    return X + noise * rng.standard_normal(X.shape)
+
+
+# moons and circles are scikit-learn's make_moons / make_circles written in NumPy: drawn from the run's
+# generator, and a run does not pay the seconds that importing scikit-learn takes.
+@DATASETS.register("moons")
+class Moons:
+    """Two interleaving half moons in the plane, one class each (scikit-learn's make_moons).
+
+    Half circles of radius 1, (cos t, sin t) and (1 - cos t, 1/2 - sin t) for t uniform on [0, π],
+    with Gaussian ``noise`` (its standard deviation) on both coordinates.
+    """
+
+    def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1):
+        self.n_samples, self.noise = n_samples, noise
+
+    def load(self, rng):
+        t, y = halves(self.n_samples, rng)
+        X = np.where(y[:, None] == 0, circle(t), [1, 0.5] - circle(t))
+        return named(with_noise(X, self.noise, rng), y, ["upper", "lower"])
+
+
+@DATASETS.register("circles")
+class Circles:
+    """A circle around a smaller one, one class each (scikit-learn's make_circles).
+
+    Radius 1 and radius ``factor``: (cos 2t, sin 2t) and factor · (cos 2t, sin 2t) for t uniform on
+    [0, π], with Gaussian ``noise`` on both coordinates.
+    """
+
+    def __init__(self, n_samples: PositiveInt = 500, noise: NonNegativeFloat = 0.1,
+                 factor: typing.Annotated[float, Interval(0, 1, open_low=True, open_high=True)] = 0.5):
+        self.n_samples, self.noise, self.factor = n_samples, noise, factor
+
+    def load(self, rng):
+        t, y = halves(self.n_samples, rng)
+        X = circle(2 * t) * np.where(y == 0, 1.0, self.factor)[:, None]
+        return named(with_noise(X, self.noise, rng), y, ["outer", "inner"])
+
+
+@DATASETS.register("spiral")
+class Spiral:
+    """``n_classes`` spiral arms around the origin, one class each (the classic CS231n toy problem).
+
+    Sample i of arm k sits at radius r = t and angle θ = 2πk/K + 2π·turns·t, t uniform on [0, 1]:
+    x = (r cos θ, r sin θ) + noise·N(0, I). Samples are shared out evenly among the arms.
+    """
+
+    def __init__(self, n_samples: PositiveInt = 600, n_classes: typing.Annotated[int, Interval(2, None)] = 3,
+                 noise: NonNegativeFloat = 0.05, turns: PositiveFloat = 0.75):
+        self.n_samples, self.n_classes, self.noise, self.turns = n_samples, n_classes, noise, turns
+
+    def load(self, rng):
+        arm = np.arange(self.n_samples) % self.n_classes
+        t = rng.uniform(0, 1, self.n_samples)
+        theta = 2 * np.pi * (arm / self.n_classes + self.turns * t)
+        names = [f"arm {k}" for k in range(self.n_classes)]
+        return named(with_noise(t[:, None] * circle(theta), self.noise, rng), arm, names)
+
+
+@DATASETS.register("xor")
+class XOR:
+    """Points on the square [-1, 1]², class 1 where the two coordinates' signs differ (the XOR problem).
+
+    Uniform points labelled y = [x₀ > 0] xor [x₁ > 0], then moved by Gaussian ``noise``: with noise,
+    some cross the axes into the other class's quadrants.
+    """
+
+    def __init__(self, n_samples: PositiveInt = 400, noise: NonNegativeFloat = 0.0):
+        self.n_samples, self.noise = n_samples, noise
+
+    def load(self, rng):
+        X = rng.uniform(-1, 1, size=(self.n_samples, 2))
+        y = (X[:, 0] > 0) != (X[:, 1] > 0)
+        return named(with_noise(X, self.noise, rng), y, ["same sign", "opposite signs"])
 
 
 def _existing(path, what):

@@ -31,9 +31,9 @@ def test_sklearn_datasets(name, n, features, classes):
     assert set(np.unique(data.y)) == set(range(len(classes)))
 
 
-def test_every_registered_dataset_is_covered_here():
+def test_every_registered_dataset_is_covered_here():  # the 2-D sets: in test_playground.py
     assert set(DATASETS.names()) == {"iris", "wine", "breast_cancer", "digits", "sinewave", "csv", "npz", "mnist",
-                                     "bit_sequence"}
+                                     "bit_sequence", "moons", "circles", "spiral", "xor"}
 
 
 @pytest.mark.parametrize("target, label", [("parity", lambda b: b.sum(1) % 2), ("count", lambda b: b.sum(1))])

@@ -7,5 +7,7 @@
 - ``files``: atomic writes and run-folder creation; ``checkpoint``: the resumable state.
 - ``loading``: reading a run folder back (config, model with its parameters).
 - ``results``, ``compare``, ``report``, ``sweep``: many runs at once.
-- ``plots``, ``diagram``, ``images``, ``model_table``, ``predict``, ``components``: what a person sees.
+- ``plots``, ``diagram``, ``images``, ``model_table``, ``predict``, ``components``: what a person sees;
+  ``boundary`` (decision boundaries, and ``BoundaryFrames``, the callback that keeps the GIF's frames)
+  and ``weight_images`` (a first layer's weights as images).
 """

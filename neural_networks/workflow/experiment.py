@@ -6,6 +6,7 @@ import time
 import numpy as np
 
 from . import checkpoint, files
+from .boundary import BoundaryFrames, applies as boundary_applies
 from .build import build
 from .loading import run_config
 from .outputs import finish
@@ -77,11 +78,13 @@ def resume(run_dir, progress=False):
     return train(run_dir, config, built, summary, progress, checkpoint.load(run_dir))
 
 
-def run_callbacks(run_dir, config, progress=False, elapsed=0.0):
-    """The callbacks of a run: the standard ones for its ``train`` settings, then the run folder's
-    writers (the checkpoint first, so that ``metrics.csv`` never runs ahead of it)."""
+def run_callbacks(run_dir, config, data, progress=False, elapsed=0.0):
+    """The callbacks of a run: the standard ones for its ``train`` settings, the decision-boundary
+    frames (plots of 2-feature classification), then the run folder's writers (the checkpoint
+    after everything it saves, and before ``metrics.csv``, which so never runs ahead of it)."""
     train = config["train"]
-    return [*standard_callbacks(train["monitor"], train["early_stopping"], progress),
+    frames = [BoundaryFrames(data)] if config["log"]["plot"] and boundary_applies(data) else []
+    return [*standard_callbacks(train["monitor"], train["early_stopping"], progress), *frames,
             Checkpointer(run_dir, elapsed), MetricsWriter(os.path.join(run_dir, "metrics.csv"))]
 
 
@@ -91,7 +94,7 @@ def train(run_dir, config, built, summary, progress=False, saved=None, callbacks
     rng, data, model, optimizer = built
     os.makedirs(os.path.join(run_dir, "parameters"), exist_ok=True)
     state, meta = saved or (None, {"seconds": 0.0})
-    composed = run_callbacks(run_dir, config, progress, meta["seconds"])
+    composed = run_callbacks(run_dir, config, data, progress, meta["seconds"])
     trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
                       epochs=config["train"]["epochs"], callbacks=[*composed, *callbacks])
     if state is not None:

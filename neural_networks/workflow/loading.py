@@ -16,12 +16,17 @@ def run_config(run_dir):
     return resolve(read_yaml(path))
 
 
+def is_trained(config_or_run, overrides=()):
+    """Whether :func:`load_model` gives a trained model: a finished run folder, without overrides."""
+    return os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides
+
+
 def load_model(config_or_run, overrides=()):
     """(config, data, model) for a config file or a run folder: a finished run without overrides
     comes with its trained parameters; otherwise the model is freshly built from the config."""
     from ..config.schema import load_config
 
-    if os.path.isfile(os.path.join(config_or_run, "parameters", "best.npz")) and not overrides:
+    if is_trained(config_or_run, overrides):
         return load_run(config_or_run)
     path = os.path.join(config_or_run, "config.yaml") if os.path.isdir(config_or_run) else config_or_run
     resolved = load_config(path, overrides)

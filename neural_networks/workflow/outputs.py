@@ -30,16 +30,36 @@ def finish(run_dir, config, data, model, trainer, summary):
         test=test_metrics(data, test_loss, test_error, outputs))
     if config["log"]["plot"]:
         from .diagram import plot_architecture
+        from .images import image_shape
         from .plots import plot_confusion, plot_curves
+        from .weight_images import plot_weights
 
         plot_architecture(model, data.input_shape, os.path.join(run_dir, "architecture.png"), summary["name"],
-                          config["dtype"])
+                          config["dtype"], data)
         for metric in ("loss", "error"):
             plot_curves(trainer.history, metric, os.path.join(run_dir, f"{metric}.png"), summary["name"])
         if data.task == "classification" and len(data.test):
             plot_confusion(np.array(summary["test"]["confusion_matrix"]), data.classes,
                            os.path.join(run_dir, "confusion_matrix.png"), f"{summary['name']}: test split")
+        shape = image_shape(config, data)
+        plot_boundaries(run_dir, data, model, trainer, summary, shape)
+        if shape:
+            plot_weights(model, data, shape, os.path.join(run_dir, "weights.png"), f"{summary['name']}: first layer")
     files.write_json(os.path.join(run_dir, "summary.json"), summary)
+
+
+def plot_boundaries(run_dir, data, model, trainer, summary, image_shape):
+    """decision_boundary.png (the saved, best epoch's model) and .gif (the frames kept while training;
+    2 features only: on more, the PNG is drawn on a plane of principal components)."""
+    from .boundary import BoundaryFrames, applies, applies_in_projection, plot_decision_boundary, write_gif
+
+    if not (applies(data) or applies_in_projection(data, image_shape)):
+        return
+    plot_decision_boundary(model, data, os.path.join(run_dir, "decision_boundary.png"),
+                           f"{summary['name']}: class regions at the best epoch ({summary['best_epoch']})")
+    frames = trainer.callback(BoundaryFrames)
+    if frames and frames.epochs:
+        write_gif(frames, trainer.history, os.path.join(run_dir, "decision_boundary.gif"), summary["name"])
 
 
 def test_metrics(data, loss, error, outputs):

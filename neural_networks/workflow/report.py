@@ -14,9 +14,14 @@ text-align:right}th{background:#f3f3f3}img{max-width:100%;display:block;margin:1
 pre{background:#f7f7f7;padding:1em;overflow:auto}"""
 
 
-def image(png):
-    """An <img> holding PNG bytes inline, so the page needs no other file."""
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+# the run folder's pictures shown, in this order, when present (the GIF plays in the page)
+RUN_PLOTS = ("loss.png", "error.png", "confusion_matrix.png", "decision_boundary.png", "decision_boundary.gif",
+             "weights.png")
+
+
+def image(data, kind="png"):
+    """An <img> holding the image's bytes (PNG, or ``kind``: gif) inline, so the page needs no other file."""
+    return f'<img alt="plot" src="data:image/{kind};base64,{base64.b64encode(data).decode("ascii")}">'
 
 
 def figure_png(draw):
@@ -51,12 +56,11 @@ def run_section(run_dir):
              **{f"test {k}": v for k, v in test.items() if not isinstance(v, (dict, list))}}
     facts = pd.DataFrame({"result": list(facts), "value": list(facts.values())})
     parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
-    plots = [name for name in ("loss.png", "error.png", "confusion_matrix.png")
-             if os.path.isfile(os.path.join(run_dir, name))]
+    plots = [name for name in RUN_PLOTS if os.path.isfile(os.path.join(run_dir, name))]
     if plots:
         for name in plots:
             with open(os.path.join(run_dir, name), "rb") as f:
-                parts.append(image(f.read()))
+                parts.append(image(f.read(), os.path.splitext(name)[1][1:]))
     elif len(metrics):
         parts.append(image(figure_png(lambda path: compare([run_dir], path=path))))
     if test.get("per_class"):
