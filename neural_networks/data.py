@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .datasets import DATASETS
-from .config.errors import ConfigError
+from .config.errors import ConfigError, shown
 from .config.validation import Fraction, PositiveInt, arguments, check_arguments, closest
 
 
@@ -24,7 +24,7 @@ _SHARED = [p.name for p in arguments(data_settings)]
 def split_data_config(config):
     """``data`` config -> (settings, source spec), each validated, defaults filled in."""
     if not isinstance(config, dict):
-        raise ConfigError(f"{config!r} is not a mapping")
+        raise ConfigError(f"{shown(config)} is not a mapping")
     shared = {k: v for k, v in config.items() if k in _SHARED}
     source = {k: v for k, v in config.items() if k not in _SHARED}
     if isinstance(source.get("name"), str) and source["name"] in DATASETS:
