@@ -363,8 +363,15 @@ def compare(runs, metric, by, output):
     from neural_networks.workflow.results import find_runs
 
     frame = compare_runs(find_runs(runs), metric, by, output)
+    report_damaged(frame)
     click.echo(frame.to_string(index=False))
     click.echo(output)
+
+
+def report_damaged(frame):
+    """A line on standard error for each run a table skipped as damaged."""
+    for reason in frame.attrs.get("damaged", []):
+        click.echo(f"skipped a damaged run: {reason}", err=True)
 
 
 @main.command(name="list")
@@ -380,6 +387,7 @@ def list_runs(directory, sort):
     from neural_networks.workflow.results import listing
 
     frame = listing(directory, sort)
+    report_damaged(frame)
     click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
 
 

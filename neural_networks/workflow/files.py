@@ -177,8 +177,8 @@ def read_arrays(path):
             if not hasattr(arrays, "files"):
                 raise ValueError("it holds a single array, not an .npz archive")
             return {k: arrays[k] for k in arrays.files}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
-        raise DamagedFile(path, f"not a complete .npz file of plain arrays ({str(error) or type(error).__name__})") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error):
+        raise DamagedFile(path, "not an .npz file of plain arrays (truncated or overwritten?)") from None
 
 
 def write_frame(path, frame):
