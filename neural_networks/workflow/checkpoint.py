@@ -89,9 +89,10 @@ def check_config(run_dir, meta, config):
 
 
 def remove(run_dir):
-    """Delete the checkpoint (once the run is complete) and any temporary file a kill left behind
-    (the caller holds the run folder's lock)."""
-    path = os.path.join(run_dir, FILE)
-    if os.path.exists(path):
-        os.remove(path)
+    """A finished run (completed or diverged) keeps no checkpoint, no temporary file a kill left behind
+    and no lock file: the caller holds the lock, and whoever takes it next finds the run finished."""
+    for name in (FILE, files.LOCK):
+        path = os.path.join(run_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
     files.remove_temporary(run_dir)
