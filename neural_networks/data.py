@@ -64,6 +64,7 @@ class Data:
     scale: np.ndarray
     input_shape: tuple
     columns: list = None  # the feature names of a source that has them (a CSV header), in training order
+    target_name: str = None  # and the name of its target column
 
     @property
     def n_outputs(self):
@@ -145,7 +146,8 @@ def load_data(config, rng, dtype=np.float32):
         targets = np.eye(len(dataset.classes), dtype=dtype)[dataset.y]
     else:
         targets = np.asarray(dataset.y, dtype=dtype)
-    data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape, dataset.columns)
+    data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape, dataset.columns,
+                dataset.target_name)
     data.train, data.val, data.test = (Split(transform_rows(data, X, i, dtype), targets[i], i)
                                        for i in (train, val, test))
     return data

@@ -28,6 +28,7 @@ class Dataset:
     task: str  # "classification" or "regression"
     classes: list = field(default_factory=list)  # class names, for classification
     columns: list = None  # feature names, when the source has them (a CSV header): predict matches them
+    target_name: str = None  # the target column's name, when it has one: predict leaves such a column out
     locate: typing.Callable = None  # (row, column) -> where that value is, for error messages
 
 
@@ -304,7 +305,7 @@ class CSV:
                               "path")
         data = _dataset(features.to_numpy(dtype=np.float64), frame[target].to_numpy(), self.task)
         names = [str(c) for c in features.columns]
-        data.columns = names if self.header else None
+        data.columns, data.target_name = (names, str(target)) if self.header else (None, None)
         data.locate = locator(self.path, names if self.header else None, 2 if self.header else 1, "line")
         return data
 

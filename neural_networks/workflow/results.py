@@ -85,7 +85,7 @@ def read_metrics(path):
     missing = [c for c in ("epoch", *METRICS) if c not in metrics.columns]
     if missing:
         raise DamagedFile(path, f"no column {', '.join(missing)}")
-    text = [c for c in ("epoch", *METRICS) if not pd.api.types.is_numeric_dtype(metrics[c])]
+    text = [c for c in ("epoch", *METRICS) if len(metrics) and not pd.api.types.is_numeric_dtype(metrics[c])]
     if text:
         raise DamagedFile(path, f"non-numeric values in {', '.join(text)}")
     return metrics
