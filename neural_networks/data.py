@@ -125,13 +125,13 @@ def load_data(config, rng, dtype=np.float32):
     settings, source = split_data_config(config)
     dataset = DATASETS.build(source).load(rng)
     X = np.asarray(dataset.X)  # in its own dtype: preprocessing converts it block by block
-    X = X.reshape(len(X), -1)
     classify = dataset.task == "classification"
     labels = dataset.y if classify else None
+    check_samples(len(X), labels, dataset.classes)
+    X = X.reshape(len(X), -1)
     locate = dataset.locate or locator(f"data {source['name']!r}", first=0, word="sample")
     check_finite(X, dtype, locate)
     check_finite(dataset.y, dtype, lambda row, _: locate(row, "target"))
-    check_samples(len(X), labels, dataset.classes)
     fractions = (settings["validation_split"], settings["test_split"])
     train, val, test = split_indices(len(X), labels, fractions, rng)
     if len(train) == 0:

@@ -244,7 +244,8 @@ def _dataset(X, y, task):
     """Classification or regression, by ``task`` or, for ``auto``, by whether the targets are labels."""
     y = np.asarray(y)
     if task == "auto":
-        integral = y.dtype.kind in "iubOSU" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
+        with np.errstate(invalid="ignore"):  # inf: not integral; load_data then refuses it by name
+            integral = y.dtype.kind in "iubOSU" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
         task = "classification" if integral and y.ndim == 1 else "regression"
     return classification(X, y) if task == "classification" else regression(X, y)
 
@@ -321,6 +322,8 @@ class NPZ:
         _existing(self.path, "NPZ file")
         try:  # never unpickles: a pickled file or object array is refused, not run
             X, y, files = read_npz(self.path, ("X", "y"))
+        except ConfigError:
+            raise
         except (ValueError, OSError, EOFError, AttributeError, TypeError, zipfile.BadZipFile, zlib.error):
             raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) "
                               "arrays, or it is truncated", "path") from None

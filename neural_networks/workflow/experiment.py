@@ -38,9 +38,11 @@ def run(config, overrides=(), progress=False, describe=None, run_dir=None):
         describe(format_summary(config, built.data, built.model))
     run_dir = run_dir or files.create_run_dir(config["log"]["save_dir"], config["name"])
     with files.Lock(run_dir):
-        files.write_yaml(os.path.join(run_dir, "config.yaml"), with_absolute_data_path(config))
+        path = os.path.join(run_dir, "config.yaml")
+        files.write_yaml(path, with_absolute_data_path(config))
         config = run_config(run_dir)  # exactly what config.yaml says: the checkpoints' config hash is of it
-        return train(run_dir, config, built, new_summary(run_dir, config, built, overrides), progress)
+        summary = {**new_summary(run_dir, config, built, overrides), "config_sha256": files.fingerprint(path)}
+        return train(run_dir, config, built, summary, progress)
 
 
 def with_absolute_data_path(config):

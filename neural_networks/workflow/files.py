@@ -132,6 +132,22 @@ def write_yaml(path, data):
     write_text(path, yamlio.dump(data))
 
 
+def fingerprint(path):
+    """The SHA-256 of a file's bytes: summary.json keeps config.yaml's, so a truncated or edited
+    config.yaml is recognized as such instead of read as another config."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_fingerprint(path, expected):
+    """DamagedFile unless the file at ``path`` has the fingerprint ``expected`` (None: nothing to check)."""
+    if expected is not None and fingerprint(path) != expected:
+        raise DamagedFile(path, "it is not the file this run saved (summary.json holds its fingerprint): "
+                                "truncated or edited? Put the original back")
+
+
 def write_json(path, data):
     """Standard JSON: NaN and infinities (e.g. the loss of an empty test split) become null."""
     write_text(path, json.dumps(_finite(data), indent=2, default=plain, allow_nan=False) + "\n")

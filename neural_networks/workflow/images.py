@@ -126,6 +126,8 @@ def read_image(path, channels, thumbnail=256):
             image = image.convert("L" if channels == 1 else "RGB")
     except FileNotFoundError:
         raise ConfigError(f"image file {path!r} does not exist") from None
+    except ConfigError:
+        raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
         raise ConfigError(f"cannot read image {path!r}: {error}") from None
     array = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, channels) / 255

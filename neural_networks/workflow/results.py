@@ -67,17 +67,27 @@ def read_run(run_dir):
         raise DamagedFile(path, str(error).replace(f"{path} ", "", 1)) from None
     if not isinstance(config, dict):
         raise DamagedFile(path, "it does not hold a mapping of sections")
-    path = os.path.join(run_dir, "summary.json")
-    summary = files.read_json(path) if os.path.isfile(path) else {"status": "unknown"}
-    return config, summary, read_metrics(os.path.join(run_dir, "metrics.csv"))
+    summary_path = os.path.join(run_dir, "summary.json")
+    summary = files.read_json(summary_path) if os.path.isfile(summary_path) else {"status": "unknown"}
+    files.check_fingerprint(path, summary.get("config_sha256"))
+    metrics = read_metrics(os.path.join(run_dir, "metrics.csv"))
+    if summary.get("status") == "completed" and summary.get("epochs_run") not in (None, len(metrics)):
+        raise DamagedFile(os.path.join(run_dir, "metrics.csv"), f"it has {len(metrics)} epochs' rows but "
+                          f"summary.json says {summary['epochs_run']} epochs ran")
+    return config, summary, metrics
 
 
 def read_metrics(path):
-    """metrics.csv as a frame of numbers (an empty one if the file is missing); DamagedFile if it is not."""
+    """metrics.csv as a frame of numbers (an empty one if the file is missing); DamagedFile if it is not
+    (nnrun ends every line of it, so a file cut short is seen as such)."""
     import pandas as pd
 
     if not os.path.isfile(path):
         return pd.DataFrame(columns=["epoch", *METRICS])
+    with open(path, "rb") as f:
+        text = f.read()
+    if not text.endswith(b"\n"):
+        raise DamagedFile(path, "it is cut short (empty, or no newline at its end)")
     try:
         metrics = pd.read_csv(path)
     except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:

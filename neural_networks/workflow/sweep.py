@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from . import files
+from . import checkpoint, files
 from ..config import yamlio
 from ..config.schema import check_name, load_config, parse_override
 from ..config.errors import ConfigError, TrainingError
@@ -96,6 +96,7 @@ def run_one(run_dir, config, overrides):
     try:
         with files.Lock(run_dir, wait=True):
             if finished(run_dir, config):
+                checkpoint.remove(run_dir)  # the lock file this wait made: a finished run keeps none
                 return run_dir, "finished meanwhile by another process"
             if is_run(run_dir):
                 resume(run_dir)
