@@ -225,6 +225,8 @@ def _existing(path, what):
         raise ConfigError(f"{what} {path!r} does not exist", "path")
     if os.path.isdir(path):
         raise ConfigError(f"{what} {path!r} is a folder, not a file", "path")
+    if not os.path.isfile(path):  # a device or a pipe (/dev/zero) could be read forever
+        raise ConfigError(f"{what} {path!r} is not a regular file", "path")
     return path
 
 

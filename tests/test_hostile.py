@@ -553,6 +553,27 @@ def test_a_layer_too_large_for_memory_names_the_layer(tmp_path, monkeypatch):
     one_line_error(nnrun("train", config_file(tmp_path)), 2, "model.layers.0", "does not fit in memory")
 
 
+ODD = {  # id: (arguments, with {run} a finished run and {tmp} a folder; exit code; words)
+    "predict-from-a-device": (["predict", "{run}", "/dev/zero"], 2, "not a regular file"),
+    "csv-data-from-a-device": (["train", "{config}", "--set", "data={{name: csv, path: /dev/zero}}"], 2,
+                               "not a regular file"),
+    "config-from-a-device": (["train", "/dev/zero"], 2, "over 1 MiB"),
+    "save-dir-under-a-file": (["train", "{config}", "--save-dir", "/dev/null/runs"], 1, "/dev/null/runs: Not a directory"),
+    "report-into-proc": (["report", "{run}", "-o", "/proc/report.html"], 1, "/proc/report.html"),
+    "compare-into-proc": (["compare", "{run}", "-o", "/proc/compare.png"], 1, "/proc/compare.png"),
+    "resume-the-root": (["train", "--resume", "/"], 2, "not a run folder"),
+    "resume-a-finished-run": (["train", "--resume", "{run}"], 2, "already finished"),
+    "resume-a-config-file": (["train", "--resume", "{config}"], 2, "is a file"),
+}
+
+
+@pytest.mark.parametrize("case", ODD.values(), ids=ODD.keys())
+def test_odd_paths_are_one_line(runs, tmp_path, case):
+    args, code, words = case
+    config = config_file(tmp_path)
+    one_line_error(nnrun(*[a.format(run=runs["done"], tmp=tmp_path, config=config) for a in args]), code, words)
+
+
 def test_json_written_by_a_run_stays_strict(runs):
     with open(os.path.join(runs["done"], "summary.json")) as f:
         json.load(f, parse_constant=lambda token: pytest.fail(f"non-standard JSON {token}"))

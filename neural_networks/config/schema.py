@@ -72,8 +72,8 @@ NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=+,-]*$")
 def check_name(name):
     """A run name is one safe folder name: it can never place the run outside ``save_dir``."""
     if not isinstance(name, str) or not NAME.match(name) or name in (".", "..") or len(name) > 200:
-        raise ConfigError(f"{shown(name)} is not a valid run name: use letters, digits and _ . = + , - "
-                          "(no slashes, not starting with '.' or '-')", "name")
+        raise ConfigError(f"{shown(name)} is not a valid run name: use up to 200 letters, digits and "
+                          "_ . = + , - (no slashes, not starting with '.' or '-')", "name")
     return name
 
 

@@ -105,7 +105,10 @@ def remove_temporary(folder):
 def atomic_write(path, write, mode="w"):
     """Call ``write(file)`` on a temporary file beside ``path``, then move it into place."""
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TMP, suffix=os.path.splitext(path)[1])
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TMP, suffix=os.path.splitext(path)[1])
+    except OSError as error:  # name the file the user asked for, not the temporary one
+        raise OSError(error.errno, error.strerror, path) from None
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         with os.fdopen(fd, mode) as f:

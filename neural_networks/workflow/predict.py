@@ -25,6 +25,8 @@ def read_features(path, data, dtype):
     from ..data_checks import check_finite, encoding_error
     from ..datasets import locator
 
+    if os.path.exists(path) and not os.path.isfile(path):  # a folder, a device or a pipe (/dev/zero)
+        raise ConfigError(f"input {path!r} is not a regular file")
     try:
         cells = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=True)
     except FileNotFoundError:
