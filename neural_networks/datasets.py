@@ -344,7 +344,6 @@ def read_npz(path, keys):
     header is checked against the stored size before the array is allocated (see check_claimed_size)."""
     with zipfile.ZipFile(path) as archive:
         members = {name[:-4]: archive.getinfo(name) for name in archive.namelist() if name.endswith(".npy")}
-        arrays = []
         for key in keys:
             info = members.get(key)
             if info is not None:

@@ -13,8 +13,8 @@ import re
 import yaml
 
 FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
-MAX_DEPTH = 64        # the deepest shipped config nests 4 levels; 64 leaves room for any real one
-MAX_NODES = 100_000   # values after alias expansion; a shipped config has about 60, a 1000-layer model 10,000
+MAX_DEPTH = 64        # the shipped configs nest 5 levels; PyYAML composes recursively (a few frames a level)
+MAX_NODES = 100_000   # values after alias expansion; a shipped config has 63-107, a 1000-layer model ~10,000
 
 
 class SafeLoader(yaml.SafeLoader):

@@ -46,7 +46,6 @@ def load_model(config_or_run, overrides=()):
 def load_run(run_dir, which="best"):
     """(config, data, model) of a finished run, with its ``best`` (or ``last``) parameters loaded."""
     config = run_config(run_dir)
-    files.check_fingerprint(os.path.join(run_dir, "config.yaml"), run_summary(run_dir).get("config_sha256"))
     params_path = os.path.join(run_dir, "parameters", f"{which}.npz")
     if not os.path.isfile(params_path):
         raise ConfigError(f"{run_dir!r} has no parameters/{which}.npz: {unfinished(run_dir)}")
@@ -56,6 +55,8 @@ def load_run(run_dir, which="best"):
     if wrong:
         raise ConfigError(f"{params_path} does not fit the model in {os.path.join(run_dir, 'config.yaml')}: "
                           f"missing or misshapen {', '.join(wrong)}")
+    # after the shapes, which name an edit more precisely; any other edit or a cut is caught here
+    files.check_fingerprint(os.path.join(run_dir, "config.yaml"), run_summary(run_dir).get("config_sha256"))
     model.load_state_dict(arrays)
     return config, data, model
 
