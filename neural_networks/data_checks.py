@@ -5,7 +5,8 @@
 - :func:`check_claimed_size`: a file header's array size against the file's real size and the machine's
   memory, before anything is allocated (truncated files, gzip bombs, absurd headers);
 - :func:`encoding_error`: a text file that is not UTF-8, said as such;
-- :func:`check_samples`, :func:`check_split_sizes`: too few samples or classes for the train/validation/test splits asked for.
+- :func:`check_samples`, :func:`check_split_sizes`: too few samples or classes for the train, validation
+  and test splits asked for.
 """
 import os
 

@@ -7,8 +7,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
-import sys
 import zlib
 
 import numpy as np
@@ -17,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from conftest import ENV, REPO, cli_command
+from conftest import nnrun as subprocess_cli, start_nnrun
 from neural_networks.config.errors import ConfigError
 from neural_networks.data import load_data
 from neural_networks.workflow import files
@@ -53,11 +51,6 @@ def one_line_error(result, code, *words):
     assert all(word in lines[0] for word in words), lines[0]
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     return lines[0]
-
-
-def subprocess_cli(*args, env=None):
-    return subprocess.run(cli_command(args), cwd=REPO, env={**ENV, **(env or {})}, capture_output=True, text=True,
-                          timeout=120)
 
 
 def train(config, *args):
@@ -153,8 +146,7 @@ def test_resume_of_a_run_another_process_trains_names_its_pid(tmp_path):
 def test_two_identical_sweeps_at_once_train_each_run_once(tmp_path):
     config = config_file(tmp_path)
     args = ["sweep", config, "--grid", "optimizer.lr=0.01,0.02", "--jobs", "1"]
-    processes = [subprocess.Popen(cli_command(args), cwd=REPO, env=ENV, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [start_nnrun(*args) for _ in range(2)]
     outputs = [p.communicate(timeout=180) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     sweep_dir = os.path.join(tmp_path, "runs", "sine-sweep")
@@ -558,7 +550,8 @@ ODD = {  # id: (arguments, with {run} a finished run and {tmp} a folder; exit co
     "csv-data-from-a-device": (["train", "{config}", "--set", "data={{name: csv, path: /dev/zero}}"], 2,
                                "not a regular file"),
     "config-from-a-device": (["train", "/dev/zero"], 2, "over 1 MiB"),
-    "save-dir-under-a-file": (["train", "{config}", "--save-dir", "/dev/null/runs"], 1, "/dev/null/runs: Not a directory"),
+    "save-dir-under-a-file": (["train", "{config}", "--save-dir", "/dev/null/runs"], 1,
+                              "/dev/null/runs: Not a directory"),
     "report-into-proc": (["report", "{run}", "-o", "/proc/report.html"], 1, "/proc/report.html"),
     "compare-into-proc": (["compare", "{run}", "-o", "/proc/compare.png"], 1, "/proc/compare.png"),
     "resume-the-root": (["train", "--resume", "/"], 2, "not a run folder"),

@@ -50,7 +50,7 @@ def config_hash(config):
 
 
 def canonical(config):
-    return json.dumps(config, sort_keys=True, default=files._plain)
+    return json.dumps(config, sort_keys=True, default=files.plain)
 
 
 def save(run_dir, state, **meta):
