@@ -499,6 +499,15 @@ def test_an_unwritable_save_folder_is_exit_1_naming_it(tmp_path, save_dir):
     one_line_error(nnrun("train", config_file(tmp_path), "--save-dir", save_dir), 1, save_dir)
 
 
+def test_a_read_only_save_folder_is_exit_1_naming_it(tmp_path, monkeypatch):
+    """As a non-root user sees it (root may write anywhere, so the refusal is simulated)."""
+    def refuse(path, mode=0o777):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    monkeypatch.setattr(files.os, "mkdir", refuse)
+    one_line_error(nnrun("train", config_file(tmp_path)), 1, str(tmp_path / "runs"), "Permission denied")
+
+
 def test_a_full_disk_mid_run_fails_in_one_line_and_resumes_exactly(tmp_path, monkeypatch):
     config = config_file(tmp_path)
     reference = train(config, "--name", "reference")
