@@ -31,6 +31,11 @@ class Group(click.Group):
         except KeyboardInterrupt as error:
             click.echo(f"Interrupted: {error}" if str(error) else "Interrupted.", err=True)
             sys.exit(130)
+        except (OSError, MemoryError) as error:  # the system's limits: a failure while running, one line
+            from neural_networks.workflow.experiment import system_failure
+
+            click.echo(f"Error: {system_failure(error)}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,6 +131,7 @@ def evaluate(run, errors):
     from neural_networks.workflow.scores import score_text, split_scores
 
     config, data, model = load_run(run)
+    warn_if_diverged(run)
     if errors:  # checked before any output: a run without images fails with one line
         from neural_networks.workflow.images import misclassified, plot_image_grid
 
@@ -174,11 +180,21 @@ def predict(run, inputs, output, show, invert, tidy):
     input_csv = inputs[0]
 
     frame = predict_csv(run, input_csv)
+    warn_if_diverged(run)
     if output:
         write_predictions(output, frame)
         click.echo(output)
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+
+
+def warn_if_diverged(run):
+    """On standard error: a note that ``run`` diverged and which epoch's parameters are used."""
+    from neural_networks.workflow.loading import diverged_note
+
+    note = diverged_note(run)
+    if note:
+        click.echo(note, err=True)
 
 
 def run_name(run):
@@ -347,8 +363,15 @@ def compare(runs, metric, by, output):
     from neural_networks.workflow.results import find_runs
 
     frame = compare_runs(find_runs(runs), metric, by, output)
+    report_damaged(frame)
     click.echo(frame.to_string(index=False))
     click.echo(output)
+
+
+def report_damaged(frame):
+    """A line on standard error for each run a table skipped as damaged."""
+    for reason in frame.attrs.get("damaged", []):
+        click.echo(f"skipped a damaged run: {reason}", err=True)
 
 
 @main.command(name="list")
@@ -364,6 +387,7 @@ def list_runs(directory, sort):
     from neural_networks.workflow.results import listing
 
     frame = listing(directory, sort)
+    report_damaged(frame)
     click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import DATASETS
-from .config.errors import ConfigError
+from .datasets import DATASETS, locator
+from .data_checks import check_finite, check_samples, check_split_sizes
+from .config.errors import ConfigError, shown
 from .config.validation import Fraction, PositiveInt, arguments, check_arguments, closest
 
 
@@ -24,7 +25,7 @@ _SHARED = [p.name for p in arguments(data_settings)]
 def split_data_config(config):
     """``data`` config -> (settings, source spec), each validated, defaults filled in."""
     if not isinstance(config, dict):
-        raise ConfigError(f"{config!r} is not a mapping")
+        raise ConfigError(f"{shown(config)} is not a mapping")
     shared = {k: v for k, v in config.items() if k in _SHARED}
     source = {k: v for k, v in config.items() if k not in _SHARED}
     if isinstance(source.get("name"), str) and source["name"] in DATASETS:
@@ -62,6 +63,8 @@ class Data:
     shift: np.ndarray    # preprocessing: X' = (X - shift) / scale, fitted on train
     scale: np.ndarray
     input_shape: tuple
+    columns: list = None  # the feature names of a source that has them (a CSV header), in training order
+    target_name: str = None  # and the name of its target column
 
     @property
     def n_outputs(self):
@@ -122,12 +125,19 @@ def load_data(config, rng, dtype=np.float32):
     settings, source = split_data_config(config)
     dataset = DATASETS.build(source).load(rng)
     X = np.asarray(dataset.X)  # in its own dtype: preprocessing converts it block by block
-    X = X.reshape(len(X), -1)
     classify = dataset.task == "classification"
     labels = dataset.y if classify else None
-    train, val, test = split_indices(len(X), labels, (settings["validation_split"], settings["test_split"]), rng)
+    check_samples(len(X), labels, dataset.classes)
+    X = X.reshape(len(X), -1)
+    locate = dataset.locate or locator(f"data {source['name']!r}", first=0, word="sample")
+    check_finite(X, dtype, locate)
+    check_finite(dataset.y, dtype, lambda row, _: locate(row, "target"))
+    fractions = (settings["validation_split"], settings["test_split"])
+    train, val, test = split_indices(len(X), labels, fractions, rng)
     if len(train) == 0:
         raise ConfigError("no samples left for training", "test_split")
+    check_split_sizes((len(train), len(val), len(test)), fractions, len(dataset.classes) if classify else 0,
+                      len(np.unique(labels[train])) if classify else None)
     shift, scale = fit_preprocess(X, settings["preprocess"], train)
     input_shape = tuple(settings["shape"] or X.shape[1:])
     if int(np.prod(input_shape)) != X.shape[1]:
@@ -136,7 +146,8 @@ def load_data(config, rng, dtype=np.float32):
         targets = np.eye(len(dataset.classes), dtype=dtype)[dataset.y]
     else:
         targets = np.asarray(dataset.y, dtype=dtype)
-    data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape)
+    data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape, dataset.columns,
+                dataset.target_name)
     data.train, data.val, data.test = (Split(transform_rows(data, X, i, dtype), targets[i], i)
                                        for i in (train, val, test))
     return data

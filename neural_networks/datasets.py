@@ -5,12 +5,14 @@ import gzip
 import math
 import os
 import typing
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config.errors import ConfigError
+from .data_checks import check_claimed_size, encoding_error
 from .config.registry import Registry
 from .config.validation import Interval, NonNegativeFloat, PositiveFloat, PositiveInt, check_range
 
@@ -25,6 +27,18 @@ class Dataset:
     y: np.ndarray
     task: str  # "classification" or "regression"
     classes: list = field(default_factory=list)  # class names, for classification
+    columns: list = None  # feature names, when the source has them (a CSV header): predict matches them
+    target_name: str = None  # the target column's name, when it has one: predict leaves such a column out
+    locate: typing.Callable = None  # (row, column) -> where that value is, for error messages
+
+
+def locator(source, columns=None, first=0, word="row"):
+    """A ``locate(row, column)`` for :class:`Dataset`: ``data.csv line 7, column 'width'``."""
+    def locate(row, column):
+        name = repr(columns[column]) if isinstance(column, int) and columns is not None and column < len(columns) \
+            else column
+        return f"{source} {word} {first + row}, column {name}"
+    return locate
 
 
 def classification(X, y):
@@ -211,6 +225,8 @@ def _existing(path, what):
         raise ConfigError(f"{what} {path!r} does not exist", "path")
     if os.path.isdir(path):
         raise ConfigError(f"{what} {path!r} is a folder, not a file", "path")
+    if not os.path.isfile(path):  # a device or a pipe (/dev/zero) could be read forever
+        raise ConfigError(f"{what} {path!r} is not a regular file", "path")
     return path
 
 
@@ -230,7 +246,8 @@ def _dataset(X, y, task):
     """Classification or regression, by ``task`` or, for ``auto``, by whether the targets are labels."""
     y = np.asarray(y)
     if task == "auto":
-        integral = y.dtype.kind in "iubOSU" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
+        with np.errstate(invalid="ignore"):  # inf: not integral; load_data then refuses it by name
+            integral = y.dtype.kind in "iubOSU" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
         task = "classification" if integral and y.ndim == 1 else "regression"
     return classification(X, y) if task == "classification" else regression(X, y)
 
@@ -258,7 +275,9 @@ class CSV:
             frame = pd.read_csv(path, header=0 if self.header else None, sep=self.delimiter)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as error:
             raise ConfigError(f"cannot read CSV {self.path!r}: {str(error).splitlines()[0]}", "path")
-        except ValueError as error:  # also UnicodeDecodeError; pandas' answer to a bad delimiter
+        except UnicodeDecodeError as error:
+            raise encoding_error(self.path, error) from None
+        except ValueError as error:  # pandas' answer to a bad delimiter
             raise ConfigError(f"cannot read CSV {self.path!r} with delimiter {self.delimiter!r}: "
                               f"{str(error).splitlines()[0]}", "delimiter")
         if frame.empty:
@@ -281,9 +300,17 @@ class CSV:
         text = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
         if text:
             raise ConfigError(f"non-numeric feature column(s) in {self.path}: {', '.join(text)}", "path")
-        if features.isna().any().any() or frame[target].isna().any():
-            raise ConfigError(f"missing values in {self.path}", "path")
-        return _dataset(features.to_numpy(dtype=np.float64), frame[target].to_numpy(), self.task)
+        missing = frame.isna().to_numpy()
+        if missing.any():
+            row, column = np.argwhere(missing)[0]
+            where = locator(self.path, [str(c) for c in columns], 2 if self.header else 1, "line")
+            raise ConfigError(f"missing values, the first in {where(int(row), int(column))} (an empty cell or NaN)",
+                              "path")
+        data = _dataset(features.to_numpy(dtype=np.float64), frame[target].to_numpy(), self.task)
+        names = [str(c) for c in features.columns]
+        data.columns, data.target_name = (names, str(target)) if self.header else (None, None)
+        data.locate = locator(self.path, names if self.header else None, 2 if self.header else 1, "line")
+        return data
 
 
 @DATASETS.register("npz")
@@ -296,36 +323,67 @@ class NPZ:
     def load(self, rng):
         _existing(self.path, "NPZ file")
         try:  # never unpickles: a pickled file or object array is refused, not run
-            arrays = np.load(self.path, allow_pickle=False)
-            with arrays:
-                X, y = (arrays[key] if key in arrays.files else None for key in ("X", "y"))
-                files = arrays.files
-        except (ValueError, OSError, EOFError, AttributeError, TypeError):
-            raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) arrays", "path") from None
+            X, y, files = read_npz(self.path, ("X", "y"))
+        except ConfigError:
+            raise
+        except (ValueError, OSError, EOFError, AttributeError, TypeError, zipfile.BadZipFile, zlib.error):
+            raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) "
+                              "arrays, or it is truncated", "path") from None
         if X is None or y is None:
             raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(files) or 'none'}",
                               "path")
         if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
-        return _dataset(X, y, self.task)  # in its stored dtype: load_data casts it once, block by block
+        data = _dataset(X, y, self.task)  # in its stored dtype: load_data casts it once, block by block
+        data.locate = locator(f"{self.path} array X", None, 0, "sample")
+        return data
+
+
+def read_npz(path, keys):
+    """(the arrays ``keys`` of an .npz file, None where missing; the names it holds). Each array's
+    header is checked against the stored size before the array is allocated (see check_claimed_size)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name[:-4]: archive.getinfo(name) for name in archive.namelist() if name.endswith(".npy")}
+        for key in keys:
+            info = members.get(key)
+            if info is not None:
+                with archive.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                       else np.lib.format.read_array_header_2_0)(f)
+                claimed = math.prod(shape) * dtype.itemsize
+                check_claimed_size(f"{path} ({key})", claimed, info.file_size)
+                check_claimed_size(f"{path} ({key})", info.file_size, info.compress_size,
+                                   compressed=info.compress_type != zipfile.ZIP_STORED)
+        with np.load(path, allow_pickle=False) as loaded:
+            arrays = [loaded[key] if key in members else None for key in keys]
+        return (*arrays, list(members))
 
 
 def read_idx(path):
-    """An IDX file (the MNIST format, plain or gzipped) as a NumPy array."""
-    opener = gzip.open if path.endswith(".gz") else open
+    """An IDX file (the MNIST format, plain or gzipped) as a NumPy array.
+
+    The header's dimensions are checked against the file's real size before the data are read, so
+    a truncated file, a gzip bomb or an absurd header is a one-line error, not an allocation.
+    """
+    gzipped = path.endswith(".gz")
+    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     try:
-        with opener(path, "rb") as f:
-            raw = f.read()
+        with (gzip.open if gzipped else open)(path, "rb") as f:
+            magic = f.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in types:
+                raise ConfigError(f"{path} is not an IDX file", "path")
+            dims = f.read(4 * magic[3])
+            if len(dims) < 4 * magic[3]:
+                raise ConfigError(f"{path} is not an IDX file (its header is cut short)", "path")
+            shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(magic[3]))
+            dtype = np.dtype(types[magic[2]])
+            size = math.prod(shape) * dtype.itemsize
+            check_claimed_size(path, size, os.path.getsize(path) - (0 if gzipped else 4 + len(dims)), gzipped)
+            body = f.read(size + 1)  # one byte more than the header says: a longer file is refused too
     except (OSError, EOFError, zlib.error) as error:
         raise ConfigError(f"cannot read {path}: {error}", "path") from None
-    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in types or len(raw) < 4 + 4 * raw[3]:
-        raise ConfigError(f"{path} is not an IDX file", "path")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(types[raw[2]])
-    body = raw[4 + 4 * ndim:]
-    if len(body) != math.prod(shape) * dtype.itemsize:
+    if len(body) != size:
         raise ConfigError(f"{path}: size does not match its header {shape}", "path")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 

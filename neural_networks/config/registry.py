@@ -8,7 +8,7 @@ registry-driven tests all pick a new component up without further code.
 import functools
 import inspect
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .validation import arguments, check_arguments, closest, describe
 
 
@@ -51,10 +51,10 @@ class Registry:
     def canonical(self, name):
         """The registered name for ``name`` or one of its aliases; ConfigError naming the choices."""
         if not isinstance(name, str):
-            raise ConfigError(f"{name!r} is not a {self.kind} name; valid: {', '.join(self.names())}")
+            raise ConfigError(f"{shown(name)} is not a {self.kind} name; valid: {', '.join(self.names())}")
         name = self._aliases.get(name, name)
         if name not in self._classes:
-            raise ConfigError(f"unknown {self.kind} {name!r}{closest(name, [*self._classes, *self._aliases])}; "
+            raise ConfigError(f"unknown {self.kind} {shown(name)}{closest(name, [*self._classes, *self._aliases])}; "
                               f"valid: {', '.join(self.names())}")
         return name
 
@@ -74,7 +74,7 @@ class Registry:
         if isinstance(spec, dict) and "name" in spec:
             kwargs = dict(spec)
             return kwargs.pop("name"), kwargs
-        raise ConfigError(f"{spec!r} is not a name or a mapping with a 'name' key; "
+        raise ConfigError(f"{shown(spec)} is not a name or a mapping with a 'name' key; "
                           f"valid {self.kind} names: {', '.join(self.names())}")
 
     def resolve(self, spec):

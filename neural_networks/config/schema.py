@@ -10,7 +10,7 @@ import yaml
 
 from . import yamlio
 from ..data import split_data_config
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from ..layers import LAYERS
 from ..losses import LOSSES
 from ..optimizers import OPTIMIZERS
@@ -72,8 +72,8 @@ NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=+,-]*$")
 def check_name(name):
     """A run name is one safe folder name: it can never place the run outside ``save_dir``."""
     if not isinstance(name, str) or not NAME.match(name) or name in (".", "..") or len(name) > 200:
-        raise ConfigError(f"{name!r} is not a valid run name: use letters, digits and _ . = + , - "
-                          "(no slashes, not starting with '.' or '-')", "name")
+        raise ConfigError(f"{shown(name)} is not a valid run name: use up to 200 letters, digits and "
+                          "_ . = + , - (no slashes, not starting with '.' or '-')", "name")
     return name
 
 
@@ -93,20 +93,40 @@ def resolve(config, default_name="run"):
     return resolved
 
 
+MAX_BYTES = 1 << 20  # 1 MiB: the shipped configs are about 1 kB; anything near this is not a config
+
+
 def read_yaml(path):
-    """Parse a YAML file with the safe loader only (a ``!!python/...`` tag is an error, never run)."""
+    """Parse a YAML file with the safe loader only (a ``!!python/...`` tag is an error, never run).
+
+    At most MAX_BYTES are read, and the loader bounds nesting and alias expansion (see ``yamlio``).
+    """
     try:
-        with open(path, encoding="utf-8") as f:
-            return yamlio.load(f)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"config file {path!r} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"{path!r} is a folder, not a config file") from None
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: bad UTF-8, an int of over 4300 digits
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path} is over {MAX_BYTES >> 20} MiB, the limit for a config file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{path} is not UTF-8 text: byte 0x{raw[error.start]:02x} on line {line} "
+                          "(save it as UTF-8)") from None
+    try:
+        return yamlio.load(text)
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an int of over 4300 digits
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{path} is not valid YAML{line}: {problem}") from None
+    except RecursionError:  # nesting is bounded, so only a pathological scalar gets here
+        raise ConfigError(f"{path} is not valid YAML: nested too deeply") from None
 
 
 def parse_override(text):
@@ -137,7 +157,7 @@ def apply_override(config, text, defaults=None):
                 raise ConfigError(f"no item {part} in a list of {len(node)}", where)
             part = int(part)
         elif not isinstance(node, dict):
-            raise ConfigError(f"cannot set a key inside {node!r}", where)
+            raise ConfigError(f"cannot set a key inside {shown(node)}", where)
         if last:
             node[part] = value
             return config
@@ -157,7 +177,8 @@ def load_config(path, overrides=()):
     """Read a YAML config file, apply ``--set`` overrides and resolve it."""
     config = read_yaml(path)
     if config is None:
-        config = {}
+        raise ConfigError(f"{path} is empty: write at least one section (e.g. data: {{name: iris}}), "
+                          "or {} for every default")
     if not isinstance(config, dict):
         raise ConfigError(f"{path} must hold a mapping of sections (name, data, model, ...)")
     default_name = os.path.splitext(os.path.basename(path))[0]

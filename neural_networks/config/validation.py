@@ -11,7 +11,7 @@ import numbers
 import typing
 from dataclasses import dataclass
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .yamlio import FLOAT
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Section:
         if value is None and self.optional:
             return None
         if not isinstance(value, dict):
-            raise ConfigError(f"{value!r} is not {self}", key)
+            raise ConfigError(f"{shown(value)} is not {self}", key)
         try:
             return check_arguments(self.schema, value, key)
         except ConfigError as error:
@@ -106,7 +106,7 @@ def arguments(factory):
 def check_arguments(factory, kwargs, what):
     """Validate ``kwargs`` against ``factory``'s signature; return them with defaults filled in."""
     if not isinstance(kwargs, dict):
-        raise ConfigError(f"{kwargs!r} is not a mapping")
+        raise ConfigError(f"{shown(kwargs)} is not a mapping")
     params = {p.name: p for p in arguments(factory)}
     for key in kwargs:
         if key not in params:
@@ -126,6 +126,8 @@ def check_arguments(factory, kwargs, what):
 
 def closest(value, choices):
     """A ' (did you mean X?)' hint for a misspelled name, or ''."""
+    if not isinstance(value, (str, int, float)):
+        return ""
     match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
@@ -151,19 +153,21 @@ def describe(annotation):
 def check_value(value, annotation, key):
     """Return ``value`` (ints widened to float where a float is wanted) or raise ConfigError."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    fail = ConfigError(f"{value!r} is not {describe(annotation)}", key)
+    def fail():  # built only when raised: describing a value can be costly
+        return ConfigError(f"{shown(value)} is not {describe(annotation)}", key)
+
     if annotation is typing.Any or annotation is None:
         return value
     if origin is typing.Annotated:
         value = check_value(value, args[0], key)
         for bound in args[1:]:
             if isinstance(bound, Interval) and value not in bound:
-                raise fail
+                raise fail()
         return value
     if origin is typing.Literal:
         if any(type(value) is type(a) and value == a for a in args):
             return value
-        raise ConfigError(f"{value!r} is not {describe(annotation)}{closest(value, args)}", key)
+        raise ConfigError(f"{shown(value)} is not {describe(annotation)}{closest(value, args)}", key)
     if origin is typing.Union:
         if value is None and type(None) in args:
             return None
@@ -174,13 +178,13 @@ def check_value(value, annotation, key):
                 return check_value(value, option, key)
             except ConfigError:
                 pass
-        raise fail
+        raise fail()
     if origin in (tuple, list):
         if not isinstance(value, (list, tuple)):
-            raise fail
+            raise fail()
         fixed = origin is tuple and Ellipsis not in args
         if fixed and len(args) != len(value):
-            raise ConfigError(f"{value!r} is not a list of {len(args)} values", key)
+            raise ConfigError(f"{shown(value)} is not a list of {len(args)} values", key)
         item_types = list(args) if fixed else [args[0] if args else typing.Any] * len(value)
         return [check_value(v, t, f"{key}.{i}") for i, (v, t) in enumerate(zip(value, item_types))]
     if hasattr(annotation, "check"):  # Spec, Section
@@ -188,11 +192,11 @@ def check_value(value, annotation, key):
     if annotation is bool:
         if isinstance(value, bool):
             return value
-        raise fail
+        raise fail()
     if annotation is int:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
             return int(value)
-        raise fail
+        raise fail()
     if annotation is float:
         if isinstance(value, str) and FLOAT.match(value.strip()):  # YAML 1.1 reads 1e-3 as a string
             value = float(value)
@@ -202,11 +206,11 @@ def check_value(value, annotation, key):
             except OverflowError:  # an int beyond float's range, such as 10**400
                 number = math.inf
             if not math.isfinite(number):
-                raise ConfigError(f"{value!r} is not a finite number", key)
+                raise ConfigError(f"{shown(value)} is not a finite number", key)
             return number
-        raise fail
+        raise fail()
     if isinstance(annotation, type):
         if isinstance(value, annotation) and not (annotation is not bool and isinstance(value, bool)):
             return value
-        raise fail
+        raise fail()
     return value

@@ -5,12 +5,14 @@ in the nested state; everything else (history, epoch, scheduler and RNG state) g
 string in the same file, so a kill at any moment leaves either the old or the new checkpoint, and
 loading needs no pickle.
 """
+import hashlib
 import json
 import os
 
 import numpy as np
 
 from . import files
+from ..config.errors import ConfigError, DamagedFile
 
 FILE = "checkpoint.npz"
 META = "__meta__"
@@ -41,6 +43,16 @@ def merge(arrays, rest):
     return rest
 
 
+def config_hash(config):
+    """A fingerprint of a resolved config (its canonical JSON), stored in each checkpoint: resume refuses
+    a config.yaml edited since, which would otherwise continue the run under other settings."""
+    return hashlib.sha256(canonical(config).encode()).hexdigest()
+
+
+def canonical(config):
+    return json.dumps(config, sort_keys=True, default=files.plain)
+
+
 def save(run_dir, state, **meta):
     """Write ``state`` (a nested dict of arrays and JSON values) and ``meta`` to the run's checkpoint."""
     arrays, rest = split(state)
@@ -54,12 +66,33 @@ def load(run_dir):
     if not os.path.isfile(path):
         return None
     arrays = files.read_arrays(path)
-    saved = json.loads(str(arrays.pop(META)))
-    return merge(arrays, saved["state"]), saved["meta"]
+    try:
+        saved = json.loads(str(arrays.pop(META)))
+        return merge(arrays, saved["state"]), saved["meta"]
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        raise DamagedFile(path, f"its saved state is incomplete ({error}): delete it to restart the run "
+                          "from its first epoch") from None
+
+
+def check_config(run_dir, meta, config):
+    """ConfigError naming the keys of ``config`` that differ from the config the checkpoint was made with."""
+    if meta.get("config_hash") in (None, config_hash(config)):
+        return
+    from .results import flatten
+
+    before, now = flatten(json.loads(canonical(meta.get("config", {})))), flatten(json.loads(canonical(config)))
+    changed = [k for k in dict.fromkeys([*before, *now]) if before.get(k) != now.get(k)]
+    shown = ", ".join(f"{k} ({before.get(k)!r} -> {now.get(k)!r})" for k in changed[:5])
+    more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    raise ConfigError(f"{os.path.join(run_dir, 'config.yaml')} was edited since the last checkpoint: "
+                      f"{shown or 'its text'}{more} changed; put it back to resume, or train it as a new run")
 
 
 def remove(run_dir):
-    """Delete the checkpoint (once the run is complete) and any temporary file a kill left behind."""
-    for name in os.listdir(run_dir):
-        if name == FILE or name.startswith(".tmp-"):
-            os.remove(os.path.join(run_dir, name))
+    """A finished run (completed or diverged) keeps no checkpoint, no temporary file a kill left behind
+    and no lock file: the caller holds the lock, and whoever takes it next finds the run finished."""
+    for name in (FILE, files.LOCK):
+        path = os.path.join(run_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
+    files.remove_temporary(run_dir)

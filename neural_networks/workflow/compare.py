@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..config.errors import ConfigError
-from .results import lookup, read_run, runs_frame, short_keys, varying_keys
+from .results import lookup, read_runs, runs_frame, short_keys, varying_keys
 
 
 def plot_curves(ax, histories, names, metric):
@@ -61,8 +61,12 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
     """The runs' table sorted by best ``metric``, with a column per differing (or ``by``) config key.
 
     With ``path``, also draw there the curves and, per ``by`` key, the best metric against it.
+    A damaged run is left out of the plot and listed last with status ``damaged`` (the reasons in
+    ``frame.attrs["damaged"]``).
     """
-    loaded = [read_run(run_dir) for run_dir in run_dirs]
+    import pandas as pd
+
+    run_dirs, loaded, damaged = read_runs(run_dirs)
     configs = [config for config, _, _ in loaded]
     varying = varying_keys(configs)
     short = short_keys(list(dict.fromkeys([*by, *varying])))
@@ -83,4 +87,7 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
             plot_against(ax, frame, key, metric, [k for k in varying if k != key], short)
         fig.tight_layout()
         save(fig, path)
+    if damaged:
+        frame = pd.concat([frame, pd.DataFrame({"run": list(damaged), "status": "damaged"})], ignore_index=True)
+    frame.attrs["damaged"] = list(damaged.values())
     return frame

@@ -101,21 +101,34 @@ def raw_images(data, X, shape):
     return (flat * data.scale + data.shift).reshape((len(X),) + tuple(shape))
 
 
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo; beyond, decoding alone needs gigabytes (or it is a bomb)
+
+
 def read_image(path, channels, thumbnail=256):
-    """(a thumbnail of the image for display, its full (height, width, channels) float32 array in [0, 1])."""
+    """(a thumbnail of the image for display, its full (height, width, channels) float32 array in [0, 1]).
+
+    The size in the image's header is checked before any pixel is decoded: a file claiming more than
+    MAX_PIXELS (a decompression bomb, or an absurdly large image) is refused in one line.
+    """
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise ConfigError("reading images needs Pillow: pip install 'nnrun[images]'") from None
+    Image.MAX_IMAGE_PIXELS = None  # nnrun checks the size itself, with a one-line error instead of a warning
     try:
         with Image.open(path) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
+                raise ConfigError(f"image {path!r} is {opened.width} x {opened.height} pixels, over the limit of "
+                                  f"{MAX_PIXELS // 1_000_000} megapixels: scale it down first")
             image = ImageOps.exif_transpose(opened)
             if "A" in image.getbands() or "transparency" in image.info:  # transparent -> white paper
                 image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
             image = image.convert("L" if channels == 1 else "RGB")
     except FileNotFoundError:
         raise ConfigError(f"image file {path!r} does not exist") from None
-    except (UnidentifiedImageError, OSError) as error:
+    except ConfigError:
+        raise
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
         raise ConfigError(f"cannot read image {path!r}: {error}") from None
     array = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, channels) / 255
     image.thumbnail((thumbnail, thumbnail))

@@ -5,7 +5,7 @@ import os
 
 from . import files
 from ..config import yamlio
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, DamagedFile
 from .results import find_runs, is_run, read_run
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
@@ -73,14 +73,23 @@ def sweep_section(sweep_dir):
     """A sweep's table (best first), its comparison plot and its best run."""
     import pandas as pd
 
-    frame = pd.read_csv(os.path.join(sweep_dir, "sweep.csv"))
+    path = os.path.join(sweep_dir, "sweep.csv")
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise DamagedFile(path, str(error).splitlines()[0]) from None
+    if "run" not in frame.columns:
+        raise DamagedFile(path, "it has no column 'run'")
     parts = [f"<h2>{len(frame)} runs, best first</h2>", table(frame)]
     plot = os.path.join(sweep_dir, "compare.png")
     if os.path.isfile(plot):
         with open(plot, "rb") as f:
             parts.append(image(f.read()))
     if len(frame):
-        parts.append(run_section(os.path.join(sweep_dir, frame["run"].iloc[0])))
+        try:
+            parts.append(run_section(os.path.join(sweep_dir, frame["run"].iloc[0])))
+        except DamagedFile as error:
+            parts.append(f"<p>The best run is not shown: {html.escape(str(error))}</p>")
     return "\n".join(parts)
 
 

@@ -4,7 +4,7 @@ import os
 import platform
 
 from . import files
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, DamagedFile
 from ..metrics import METRICS
 
 TEST_COLUMNS = ("test_loss", "test_accuracy", "test_error")
@@ -56,18 +56,64 @@ def lookup(config, key):
 
 
 def read_run(run_dir):
-    """(config, summary, metrics frame) of a run folder; missing files give empty ones."""
-    import pandas as pd
-
+    """(config, summary, metrics frame) of a run folder; missing files give empty ones, damaged ones
+    a DamagedFile naming the file."""
     from ..config.schema import read_yaml
 
-    config = read_yaml(os.path.join(run_dir, "config.yaml")) or {}
-    path = os.path.join(run_dir, "summary.json")
-    summary = files.read_json(path) if os.path.isfile(path) else {"status": "unknown"}
-    path = os.path.join(run_dir, "metrics.csv")
-    metrics = pd.read_csv(path) if os.path.isfile(path) else pd.DataFrame(
-        columns=["epoch", *METRICS])
+    path = os.path.join(run_dir, "config.yaml")
+    try:
+        config = read_yaml(path)
+    except ConfigError as error:
+        raise DamagedFile(path, str(error).replace(f"{path} ", "", 1)) from None
+    if not isinstance(config, dict):
+        raise DamagedFile(path, "it does not hold a mapping of sections")
+    summary_path = os.path.join(run_dir, "summary.json")
+    summary = files.read_json(summary_path) if os.path.isfile(summary_path) else {"status": "unknown"}
+    files.check_fingerprint(path, summary.get("config_sha256"))
+    metrics = read_metrics(os.path.join(run_dir, "metrics.csv"))
+    if summary.get("status") == "completed" and summary.get("epochs_run") not in (None, len(metrics)):
+        raise DamagedFile(os.path.join(run_dir, "metrics.csv"), f"it has {len(metrics)} epochs' rows but "
+                          f"summary.json says {summary['epochs_run']} epochs ran")
     return config, summary, metrics
+
+
+def read_metrics(path):
+    """metrics.csv as a frame of numbers (an empty one if the file is missing); DamagedFile if it is not
+    (nnrun ends every line of it, so a file cut short is seen as such)."""
+    import pandas as pd
+
+    if not os.path.isfile(path):
+        return pd.DataFrame(columns=["epoch", *METRICS])
+    with open(path, "rb") as f:
+        text = f.read()
+    if not text.endswith(b"\n"):
+        raise DamagedFile(path, "it is cut short (empty, or no newline at its end)")
+    try:
+        metrics = pd.read_csv(path)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise DamagedFile(path, str(error).splitlines()[0]) from None
+    missing = [c for c in ("epoch", *METRICS) if c not in metrics.columns]
+    if missing:
+        raise DamagedFile(path, f"no column {', '.join(missing)}")
+    text = [c for c in ("epoch", *METRICS) if len(metrics) and not pd.api.types.is_numeric_dtype(metrics[c])]
+    if text:
+        raise DamagedFile(path, f"non-numeric values in {', '.join(text)}")
+    return metrics
+
+
+def read_runs(run_dirs):
+    """(readable run folders, their :func:`read_run`, {damaged run folder: why}): one broken run never
+    takes the others down. If every run is damaged, the first one's DamagedFile."""
+    good, loaded, damaged, first = [], [], {}, None
+    for run_dir in run_dirs:
+        try:
+            loaded.append(read_run(run_dir))
+            good.append(run_dir)
+        except DamagedFile as error:
+            damaged[run_dir], first = str(error), first or error
+    if first and not good:
+        raise first
+    return good, loaded, damaged
 
 
 def run_row(run_dir, loaded, keys=(), metric="val_loss"):
@@ -125,8 +171,9 @@ def listing(directory="experiments", sort=None):
     import pandas as pd
 
     rows = []
-    for run_dir in runs_under(directory):
-        config, summary, metrics = read_run(run_dir)
+    run_dirs = runs_under(directory)
+    good, loaded, damaged = read_runs(run_dirs) if run_dirs else ([], [], {})
+    for run_dir, (config, summary, metrics) in zip(good, loaded):
         best = summary.get("best") or (metrics.loc[metrics["val_loss"].idxmin()].to_dict()
                                        if metrics["val_loss"].notna().any() else {})
         test = summary.get("test", {})
@@ -139,17 +186,19 @@ def listing(directory="experiments", sort=None):
                      "val_loss": best.get("val_loss"), "val_error": best.get("val_error"),
                      "test_accuracy": test.get("accuracy"), "test_error": test.get("error"),
                      "date": summary.get("started", "")})
+    rows += [{"run": os.path.relpath(run_dir, directory) if run_dir != directory else run_dir, "status": "damaged",
+              "date": ""} for run_dir in damaged]
     frame = pd.DataFrame(rows, columns=["run", "status", "dataset", "hidden", "optimizer", "lr", "batch",
                                         "epochs", "val_loss", "val_error", "test_accuracy", "test_error",
                                         "date"])
-    if sort is None:
-        return frame.sort_values("date", kind="stable", ignore_index=True)
-    if sort not in frame.columns:
+    if sort is not None and sort not in frame.columns:
         from ..config.validation import closest
 
         raise ConfigError(f"cannot sort by {sort!r}{closest(sort, frame.columns)}; valid: {', '.join(frame.columns)}")
-    return frame.sort_values(sort, ascending="accuracy" not in sort, kind="stable", na_position="last",
-                             ignore_index=True)
+    frame = frame.sort_values(sort or "date", ascending=sort is None or "accuracy" not in sort, kind="stable",
+                              na_position="last", ignore_index=True)
+    frame.attrs["damaged"] = list(damaged.values())
+    return frame
 
 
 def flatten(config, prefix=""):

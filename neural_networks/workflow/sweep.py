@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from . import files
+from . import checkpoint, files
 from ..config import yamlio
 from ..config.schema import check_name, load_config, parse_override
 from ..config.errors import ConfigError, TrainingError
@@ -84,18 +84,26 @@ def finished(run_dir, config):
 
 
 def run_one(run_dir, config, overrides):
-    """Train one sweep run in a worker (resuming it if a previous sweep was interrupted); its status."""
-    from .experiment import resume, run
+    """Train one sweep run in a worker (resuming it if a previous sweep was interrupted); its status.
 
+    The run folder is locked first, waiting while another sweep started alike trains it: then it is
+    found finished and skipped, so two identical sweeps never train one run twice or make a copy.
+    """
+    from .experiment import resume, run
+    from .loading import run_summary
+
+    os.makedirs(files.no_link(run_dir, "run folder"), exist_ok=True)
     try:
-        if is_run(run_dir):
-            resume(run_dir)
-        else:
-            if os.path.isdir(run_dir):
-                os.rmdir(run_dir)  # an empty folder left by a kill before its config was written
-            run(config, overrides)
+        with files.Lock(run_dir, wait=True):
+            if finished(run_dir, config):
+                checkpoint.remove(run_dir)  # the lock file this wait made: a finished run keeps none
+                return run_dir, "finished meanwhile by another process"
+            if is_run(run_dir):
+                resume(run_dir)
+            else:
+                run(config, overrides, run_dir=run_dir)
     except TrainingError as error:
-        return run_dir, f"diverged: {error}"
+        return run_dir, f"{run_summary(run_dir).get('status', 'failed')}: {error}"
     return run_dir, "completed"
 
 
@@ -112,6 +120,9 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
     if jobs == 0:
         raise ConfigError("--jobs 0 runs nothing: give how many runs at once, or -1 for one per CPU core")
     sweep_dir, planned = plan(config_path, grid_texts, overrides, name, random, seed)
+    files.no_link(sweep_dir, "sweep folder")
+    for run_dir, _, _ in planned:
+        files.no_link(run_dir, "run folder")
     todo = [job for job in planned if not finished(job[0], job[1])]
     with connected(backend, scheduler) if todo else contextlib.nullcontext():
         os.makedirs(sweep_dir, exist_ok=True)
