@@ -205,7 +205,7 @@ def run_name(run):
 def predict_image_files(run, inputs, output, show, invert, tidy):
     """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
     from neural_networks.workflow.images import plot_image_grid, predict_images, prediction_titles
-    from neural_networks.workflow.model_table import format_table
+    from neural_networks.workflow.tables import format_table
 
     frame, originals, views = predict_images(run, inputs, invert, tidy)
     table = frame[[c for c in frame.columns if not c.startswith("p_")]]
