@@ -58,22 +58,40 @@ def set_option(help=SET_HELP):
     return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help)
 
 
-def train_options(command):
-    """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
-    options = [
-        click.argument("config", type=click.Path(), required=False),
-        set_option(),
-        click.option("--name", help="Run folder name (default: the config's name)."),
-        click.option("--seed", type=int, help="Random seed."),
-        click.option("--epochs", type=int, help="Number of epochs."),
-        click.option("--save-dir", help="Folder that holds the run folders (default: experiments)."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary; print only the run folder."),
-        click.option("--resume", metavar="RUN", type=click.Path(file_okay=False),
-                     help="Continue the interrupted run folder RUN from its last checkpoint (no CONFIG)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+def with_options(*options):
+    """Apply click options in the order they are listed (so that --help lists them in that order)."""
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+# The options that mean the same in every command that trains (train, train_ffnn.py, sweep).
+run_options = with_options(
+    click.option("--seed", type=int, help="Random seed (sets the config's seed)."),
+    click.option("--epochs", type=int, help="Number of epochs (sets train.epochs)."),
+    click.option("--save-dir", help="Folder that holds the run folders (sets log.save_dir; default: experiments)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or tables; print only the resulting folder."))
+
+NAME_HELP = ("Run folder name (default: the config's name); {dotted.key} takes a value from the config, "
+             "e.g. 'iris-lr{optimizer.lr}'.")
+
+# The options shared by ``nnrun train`` and ``python train_ffnn.py``.
+train_options = with_options(
+    click.argument("config", type=click.Path(), required=False),
+    set_option(),
+    click.option("--name", help=NAME_HELP),
+    run_options,
+    click.option("--resume", metavar="RUN", type=click.Path(file_okay=False),
+                 help="Continue the interrupted run folder RUN from its last checkpoint (no CONFIG)."))
+
+
+def option_overrides(seed=None, epochs=None, save_dir=None, name=None):
+    """The ``--set`` texts that the shared options stand for."""
+    return [f"{key}={value}" for key, value in
+            (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
+            if value is not None]
 
 
 def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=None):
@@ -81,10 +99,7 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=Non
     from neural_networks.config.schema import load_config
     from neural_networks.workflow.experiment import resume as resume_run, run
 
-    extra = [f"{key}={value}" for key, value in
-             (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
-             if value is not None]
-    overrides = list(overrides) + extra
+    overrides = list(overrides) + option_overrides(seed, epochs, save_dir, name)
     progress = not quiet and sys.stderr.isatty()
     if resume:
         if config or overrides:
@@ -125,7 +140,7 @@ def evaluate(run, errors):
     \b
     Example:
       nnrun evaluate experiments/iris
-      nnrun evaluate experiments/digits --errors mistakes.png
+      nnrun evaluate experiments/digits_cnn --errors mistakes.png
     """
     from neural_networks.workflow.loading import load_run
     from neural_networks.workflow.scores import score_text, split_scores
@@ -136,8 +151,12 @@ def evaluate(run, errors):
         from neural_networks.workflow.images import misclassified, plot_image_grid
 
         images, titles, wrong, tested = misclassified(config, data, model, run)
-    for split, loss, error, samples in split_scores(data, model):
-        click.echo(f"{split:5s}  loss {loss:.4g}  {score_text(data.task, error)}  ({samples} samples)")
+    from neural_networks.workflow.tables import format_table
+
+    score = score_text(data.task, 0).split()[0]  # accuracy or mse, written as score_text writes them
+    rows = [[split, loss, score_text(data.task, error).split()[1], samples]
+            for split, loss, error, samples in split_scores(data, model)]
+    click.echo("\n".join(format_table(["split", "loss", score, "samples"], rows)))
     if errors:
         shown = f"the first {len(images)} of " if len(images) < wrong else ""
         plot_image_grid(images, titles, errors, f"{run_name(run)}: {shown}{wrong} "
@@ -171,7 +190,7 @@ def predict(run, inputs, output, show, invert, tidy):
     \b
     Example:
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
-      nnrun predict experiments/digits photos/*.jpg --show predictions.png
+      nnrun predict experiments/digits_cnn photos/*.jpg --show predictions.png -o predictions.csv
     """
     from neural_networks.workflow.predict import input_kind, predict_csv, write_predictions
 
@@ -271,10 +290,11 @@ def gradcheck(config, overrides, samples):
     resolved = load_config(config, list(overrides) + ["dtype=float64"])
     _, data, model, _ = build(resolved)
     rows = check_network(model, data.train.X[:samples].copy(), data.train.Y[:samples])
-    click.echo(f"{'layer':>5}  {'name':24s} {'gradient':8s} {'relative error':>14s}")
-    for index, name, key, error in rows:
-        flag = "" if error < TOLERANCE else "  FAIL"
-        click.echo(f"{index!s:>5}  {name:24s} {key:8s} {error:14.2e}{flag}")
+    from neural_networks.workflow.tables import format_table
+
+    table = [[index, name, key, f"{error:.2e}", "" if error < TOLERANCE else "FAIL"]
+             for index, name, key, error in rows]
+    click.echo("\n".join(format_table(["layer", "name", "gradient", "relative error", ""], table)))
     worst = max(error for *_, error in rows)
     click.echo(f"worst relative error {worst:.2e} (tolerance {TOLERANCE:g})")
     if worst >= TOLERANCE:
@@ -316,28 +336,32 @@ main.add_command(click.Command("list-components", callback=components.callback, 
               help="Runs at once (-1: one per CPU core, or per Dask worker thread).")
 @click.option("--name", help="Sweep folder name inside save_dir (default: CONFIG's name + '-sweep').")
 @set_option(help="Override a config key in every run (repeatable).")
+@run_options
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
-def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, scheduler):
+def sweep(config, grid, random, sweep_seed, jobs, name, overrides, seed, epochs, save_dir, quiet, backend, scheduler):
     """Train every combination of --grid values in parallel; write sweep.csv and compare.png.
 
     Each run is a normal run folder inside the sweep folder. Started again, a sweep skips the
-    runs already finished and resumes interrupted ones.
+    runs already finished and resumes interrupted ones. --seed, --epochs and --save-dir set
+    those keys in every run, as in nnrun train.
 
     \b
     Example:
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
     """
-    from neural_networks.workflow.sweep import sweep as run_sweep
+    from neural_networks.workflow.sweep import sweep as run_sweep, sweep_table
 
+    overrides = list(overrides) + option_overrides(seed, epochs, save_dir)
     try:
         sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
-                                     log=lambda line: click.echo(line, err=True))
+                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
     except KeyboardInterrupt:
         raise KeyboardInterrupt("run the same command again to skip the finished runs and resume the rest") from None
-    click.echo(frame.to_string(index=False))
+    if not quiet:
+        click.echo(sweep_table(frame))
     click.echo(sweep_dir)
 
 
@@ -345,26 +369,31 @@ def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, sche
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--metric", default="val_loss", show_default=True,
               type=click.Choice(METRICS),
-              help="Metric to sort and plot.")
+              help="Metric to sort and plot; best_epoch is the epoch with its best value.")
 @click.option("--by", multiple=True, metavar="KEY", help="Also plot the best metric against this config key.")
-@click.option("-o", "--output", default="compare.png", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the figure.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write the figure (default: experiments/compare-<runs>.png, never overwritten).")
 def compare(runs, metric, by, output):
     """Overlay the runs' curves, plot the metric against --by keys, print the runs best first.
 
-    RUNS are run folders, sweep folders or globs (quote them to let nnrun expand them).
+    RUNS are run folders, sweep folders or globs (quote them to let nnrun expand them). Runs are
+    labelled by the config keys that differ between them; past 8 runs the curves are split into
+    panels by one of those keys. The test_* columns are those of each run's saved best
+    parameters (picked by its train.monitor); when that is another epoch than the best --metric
+    epoch, a test_epoch column says which.
 
     \b
     Example:
-      nnrun compare experiments/iris-sweep --by optimizer.lr -o lr.png
+      nnrun compare experiments/iris-sweep --by optimizer.lr
       nnrun compare 'experiments/iris*' --metric val_error
     """
-    from neural_networks.workflow.compare import compare as compare_runs
+    from neural_networks.workflow.compare import compare as compare_runs, compare_table, default_output
     from neural_networks.workflow.results import find_runs
 
+    output = output or default_output(runs)
     frame = compare_runs(find_runs(runs), metric, by, output)
     report_damaged(frame)
-    click.echo(frame.to_string(index=False))
+    click.echo(compare_table(frame))
     click.echo(output)
 
 
@@ -384,11 +413,11 @@ def list_runs(directory, sort):
     Example:
       nnrun list experiments --sort val_loss
     """
-    from neural_networks.workflow.results import listing
+    from neural_networks.workflow.results import listing, listing_table
 
     frame = listing(directory, sort)
     report_damaged(frame)
-    click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
+    click.echo(listing_table(frame) if len(frame) else f"no runs in {directory}")
 
 
 @main.command()

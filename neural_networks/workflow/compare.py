@@ -12,6 +12,7 @@ import numpy as np
 
 from ..config.errors import ConfigError
 from .results import lookup, read_runs, runs_frame, short_keys, varying_keys
+from .sweep import UNSAFE
 
 PANEL_RUNS = 8      # more runs than this: one panel of curves per value of one key
 PANEL_COLUMNS = 3   # panels per row (2 for four)
@@ -155,3 +156,33 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
         frame = pd.concat([frame, pd.DataFrame({"run": list(damaged), "status": "damaged"})], ignore_index=True)
     frame.attrs["damaged"] = list(damaged.values())
     return frame
+
+
+# the columns left out first when a comparison's table is wider than the terminal
+OPTIONAL = ("test_error", "status", "seconds", "epochs")
+
+
+def compare_table(frame, width=None):
+    """The comparison table for the terminal: runs named inside their common folder (said above the
+    table), config keys by their short names, fitted to ``width`` (default: the terminal's)."""
+    from .tables import format_frame
+
+    first_metric = next(c for c in frame.columns if c.startswith("best_") and c != "best_epoch")
+    keys = list(frame.columns[2:list(frame.columns).index(first_metric)])
+    runs = [os.path.normpath(r) for r in frame["run"]]
+    parent = os.path.commonpath(runs) if len(runs) > 1 else os.path.dirname(runs[0])
+    if parent in runs:
+        parent = os.path.dirname(parent)
+    frame = frame.assign(run=[os.path.relpath(r, parent) if parent else r for r in runs])
+    frame = frame.rename(columns=short_keys(keys))
+    heading = f"runs in {parent}, best first:" if parent else "runs, best first:"
+    return heading + "\n" + format_frame(frame, width, OPTIONAL)
+
+
+def default_output(runs, save_dir="experiments"):
+    """``experiments/compare-<what was compared>.png``, with -1, -2, ... rather than overwriting."""
+    from .files import unique_path
+
+    names = [UNSAFE.sub("_", os.path.basename(os.path.normpath(r))).strip("_") or "runs" for r in runs]
+    stem = "compare-" + "-".join(names)[:60]
+    return unique_path(os.path.join(save_dir, f"{stem}.png"))

@@ -158,6 +158,13 @@ def connected(backend, scheduler):
         yield
 
 
+def sweep_table(frame, width=None):
+    """The sweep's runs (names inside the sweep folder) as a table that fits the terminal."""
+    from .compare import compare_table
+
+    return compare_table(frame, width).split("\n", 1)[1]
+
+
 def write_results(sweep_dir, run_dirs, keys):
     """sweep.csv (one row per run: its overrides, best and test metrics, seconds) and compare.png."""
     from .compare import compare

@@ -13,7 +13,9 @@ import textwrap
 
 GAP = "  "
 MIN_TEXT = 8       # a text column is narrowed to no less than this (or its widest cell, if shorter)
-BREAKS = re.compile(r"(?<=[_.,/=\s(-])")  # a cell may wrap after these characters
+# a cell wraps after a comma, slash or space if it can, else after _ . = ( or -
+BREAKS = (re.compile(r"(?<=[,/\s])"), re.compile(r"(?<=[_.=(-])"))
+WORDS = re.compile(r"(?<=[,/\s_.=(-])")
 
 
 def terminal_width(width=None):
@@ -39,17 +41,18 @@ def is_number(value):
     return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
-def wrap(text, width):
-    """``text`` as lines of at most ``width`` characters, broken after ``_ . , / = ( -`` or spaces when
-    possible, else cut."""
+def wrap(text, width, breaks=BREAKS):
+    """``text`` as lines of at most ``width`` characters, broken after ``, /`` or spaces when possible,
+    then after ``_ . = ( -``, else cut."""
     lines, line = [], ""
-    for piece in BREAKS.split(text):
-        while len(piece) > width:  # a piece longer than the column: cut it
+    for piece in breaks[0].split(text) if breaks else [text]:
+        if len(piece) > width:  # a piece longer than the column: break it more finely
             if line:
-                lines.append(line)
+                lines.append(line.rstrip())
                 line = ""
-            lines.append(piece[:width])
-            piece = piece[width:]
+            *whole, piece = wrap(piece, width, breaks[1:]) if breaks else \
+                [piece[i:i + width] for i in range(0, len(piece), width)]
+            lines.extend(whole)
         if len(line) + len(piece.rstrip()) > width:
             lines.append(line.rstrip())
             line = ""
@@ -58,25 +61,28 @@ def wrap(text, width):
 
 
 def floor_width(header, texts, numeric):
-    """The narrowest a column may get: its widest number, or MIN_TEXT for text (headers wrap)."""
+    """The narrowest a column may get: its widest number, or MIN_TEXT for text, and no narrower than
+    its header's longest word (headers wrap between words: ``best_`` over ``val_loss``)."""
     widest = max([len(t) for t in texts] + [1])
-    if numeric:
-        return max(widest, min(len(header), MIN_TEXT), max(len(w) for w in wrap(header, widest)))
-    return min(max(widest, len(header)), MIN_TEXT)
+    word = max(len(piece) for piece in WORDS.split(header))
+    return max(widest if numeric else min(widest, MIN_TEXT), min(word, len(header)))
 
 
-def fit_widths(natural, floors, width):
-    """Narrow the widest columns first, down to their floors, until the row (with gaps) fits ``width``."""
+def fit_widths(natural, cells, floors, width, wrap_cells=True):
+    """Narrow columns until the row (with gaps) fits ``width``: first wrap headers down to their
+    cells' width, then (``wrap_cells``) narrow the widest text columns down to their floors;
+    None if that is not enough."""
     widths = list(natural)
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
-    while excess > 0:
-        shrinkable = [j for j, w in enumerate(widths) if w > floors[j]]
-        if not shrinkable:
-            return None
-        j = max(shrinkable, key=lambda j: widths[j])
-        widths[j] -= 1
-        excess -= 1
-    return widths
+    for limits in (cells, floors) if wrap_cells else (cells,):
+        while excess > 0:
+            shrinkable = [j for j, w in enumerate(widths) if w > max(limits[j], floors[j])]
+            if not shrinkable:
+                break
+            j = max(shrinkable, key=lambda j: widths[j])
+            widths[j] -= 1
+            excess -= 1
+    return widths if excess <= 0 else None
 
 
 def format_table(header, rows, width=None, optional=()):
@@ -88,16 +94,19 @@ def format_table(header, rows, width=None, optional=()):
     texts = [[cell_text(v) for v in row] for row in rows]
     numeric = [bool(rows) and all(is_number(row[j]) for row in rows) for j in range(len(header))]
     columns = list(range(len(header)))
-    drop_order = [header.index(c) for c in optional if c in header]
-    drop_order += [j for j in reversed(columns[1:]) if j not in drop_order]
+    optional = [header.index(c) for c in optional if c in header]
+    drop_order = optional + [j for j in reversed(columns[1:]) if j not in optional]
     left_out = []
     while True:
-        natural = [max([len(header[j])] + [len(t[j]) for t in texts]) for j in columns]
+        cells = [max([1] + [len(t[j]) for t in texts]) for j in columns]
+        natural = [max(len(header[j]), n) for j, n in zip(columns, cells)]
         floors = [floor_width(header[j], [t[j] for t in texts], numeric[j]) for j in columns]
-        widths = fit_widths(natural, floors, width - (len(GAP) if left_out else 0))
+        # text cells wrap only once no optional column is left to leave out
+        widths = fit_widths(natural, cells, floors, width, wrap_cells=not optional)
         if widths is not None or len(columns) == 1:
             break
         dropped = drop_order.pop(0)
+        optional = [j for j in optional if j != dropped]
         columns.remove(dropped)
         left_out.append(header[dropped])
     widths = widths or [width]
