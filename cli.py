@@ -3,6 +3,7 @@
 Config and input errors print one line and exit 2; a failed run (e.g. a diverged loss) exits 1.
 The library is imported inside each command so that ``nnrun --help`` starts fast.
 """
+import json
 import os
 import sys
 
@@ -12,8 +13,8 @@ from neural_networks.config.errors import ConfigError, TrainingError
 from neural_networks.metrics import METRICS
 
 
-class Group(click.Group):
-    """A click group that turns nnrun's errors into one line on stderr and an exit code."""
+class OneLineErrors:
+    """Turns nnrun's errors into one line on stderr and an exit code (mixed into click's classes)."""
 
     def invoke(self, ctx):
         try:
@@ -24,10 +25,8 @@ class Group(click.Group):
         except TrainingError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
-        except click.UsageError as error:  # click's own four-line form, as one line
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            click.echo(f"Error: {error.format_message()}{where}", err=True)
-            sys.exit(2)
+        except click.UsageError as error:
+            usage_error(error)
         except KeyboardInterrupt as error:
             click.echo(f"Interrupted: {error}" if str(error) else "Interrupted.", err=True)
             sys.exit(130)
@@ -36,6 +35,27 @@ class Group(click.Group):
 
             click.echo(f"Error: {system_failure(error)}", err=True)
             sys.exit(1)
+
+
+def usage_error(error):
+    """click's own four-line usage error, as one line; exit 2."""
+    where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    click.echo(f"Error: {error.format_message()}{where}", err=True)
+    sys.exit(2)
+
+
+class Group(OneLineErrors, click.Group):
+    """The ``nnrun`` group: its commands' errors are one line."""
+
+
+class Command(OneLineErrors, click.Command):
+    """A command run on its own (``python train_ffnn.py``), its usage errors one line too."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:
+            usage_error(error)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,10 +108,11 @@ train_options = with_options(
 
 
 def option_overrides(seed=None, epochs=None, save_dir=None, name=None):
-    """The ``--set`` texts that the shared options stand for."""
+    """The ``--set`` texts that the shared options stand for (the name quoted: a template's braces
+    are not YAML)."""
     return [f"{key}={value}" for key, value in
-            (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
-            if value is not None]
+            (("name", None if name is None else json.dumps(name)), ("seed", seed), ("train.epochs", epochs),
+             ("log.save_dir", save_dir)) if value is not None]
 
 
 def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=None):

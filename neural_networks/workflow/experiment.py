@@ -12,7 +12,7 @@ from .build import build
 from .loading import run_config
 from .outputs import finish
 from .run_callbacks import Checkpointer, MetricsWriter
-from ..callbacks import standard_callbacks
+from ..callbacks import ProgressBar, standard_callbacks
 from ..config.errors import ConfigError, DamagedFile, TrainingError
 from ..config.schema import check_name
 from ..trainer import Trainer
@@ -149,6 +149,8 @@ def train(run_dir, config, built, summary, progress=False, saved=None, callbacks
         raise TrainingError(f"{reason}; run folder {run_dir} keeps every finished epoch: once fixed, continue "
                             f"with nnrun train --resume {run_dir}") from None
     finally:
+        if trainer.callback(ProgressBar):  # no half-drawn bar above the error or the interruption note
+            trainer.callback(ProgressBar).close()
         files.remove_temporary(run_dir)
     checkpoint.remove(run_dir)
     return run_dir, summary
