@@ -188,7 +188,8 @@ def evaluate(run, errors):
 @main.command()
 @click.argument("run", type=click.Path())
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="INPUT.csv|IMAGES...")
-@click.option("-o", "--output", type=click.Path(), help="Write the predictions to this CSV.")
+@click.option("-o", "--output", type=click.Path(),
+              help="Write the predictions to this CSV (CSV or image inputs alike) and print its path.")
 @click.option("--show", type=click.Path(), metavar="FILE.png",
               help="Images: draw them in a grid titled with their predictions (the model's view inset).")
 @click.option("--invert", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
@@ -206,7 +207,7 @@ def predict(run, inputs, output, show, invert, tidy):
     images (digits, MNIST, or data.shape [rows, cols, 1 or 3]): each is taken as grayscale or RGB,
     centre-cropped and resized to the training images and scaled like their pixels (grayscale
     photos are also tidied: see --invert and --as-is); its predicted class and top-3 probabilities
-    are printed. Images need Pillow (nnrun[images]).
+    are printed.
 
     \b
     Example:
@@ -215,15 +216,16 @@ def predict(run, inputs, output, show, invert, tidy):
     """
     from neural_networks.workflow.predict import input_kind, predict_csv, write_predictions
 
-    if input_kind(inputs, show) == "images":
-        return predict_image_files(run, inputs, output, show, invert, tidy)
-    input_csv = inputs[0]
-
-    frame = predict_csv(run, input_csv)
+    images = input_kind(inputs, show) == "images"
+    frame = predict_image_files(run, inputs, show, invert, tidy) if images else predict_csv(run, inputs[0])
     warn_if_diverged(run)
-    if output:
+    if output:  # CSV or images alike: the file, and its path as the last line
         write_predictions(output, frame)
         click.echo(output)
+    elif images:
+        from neural_networks.workflow.tables import format_frame
+
+        click.echo(format_frame(frame[[c for c in frame.columns if not c.startswith("p_")]]))
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
 
@@ -242,22 +244,15 @@ def run_name(run):
     return os.path.basename(os.path.normpath(run))
 
 
-def predict_image_files(run, inputs, output, show, invert, tidy):
-    """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
+def predict_image_files(run, inputs, show, invert, tidy):
+    """``nnrun predict RUN IMAGES...``: the predictions' table; with ``show``, also a picture grid."""
     from neural_networks.workflow.images import plot_image_grid, predict_images, prediction_titles
-    from neural_networks.workflow.tables import format_table
 
     frame, originals, views = predict_images(run, inputs, invert, tidy)
-    table = frame[[c for c in frame.columns if not c.startswith("p_")]]
-    click.echo("\n".join(format_table(list(table.columns), table.values.tolist())))
     if show:
         plot_image_grid(originals, prediction_titles(frame), show, run_name(run), insets=views)
         click.echo(f"images with their predictions: {show}")
-    if output:
-        from neural_networks.workflow.predict import write_predictions
-
-        write_predictions(output, frame)
-        click.echo(f"predictions: {output}")
+    return frame
 
 
 @main.command()

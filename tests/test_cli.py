@@ -298,12 +298,14 @@ class TestDivergence:
 def test_evaluate_reports_the_summary_numbers(run_dir):
     result = nnrun("evaluate", run_dir)
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()}
+    header, rule, *lines = result.stdout.splitlines()
+    assert header.split() == ["split", "loss", "accuracy", "samples"] and set(rule) == {"-"}
+    rows = {line.split()[0]: line.split() for line in lines[:-1]}
     assert set(rows) == {"train", "val", "test"}
     with open(os.path.join(run_dir, "summary.json")) as f:
         test = json.load(f)["test"]
-    assert float(rows["test"][2]) == pytest.approx(test["loss"], rel=1e-3)
-    assert float(rows["test"][4]) == pytest.approx(test["accuracy"], abs=1e-4)
+    assert float(rows["test"][1]) == pytest.approx(test["loss"], rel=1e-3)
+    assert float(rows["test"][2]) == pytest.approx(test["accuracy"], abs=1e-4)
 
 
 @pytest.mark.parametrize("path, words", [("nowhere", "not a run folder"), (IRIS, "not a run folder")])

@@ -7,7 +7,7 @@ is inverted when the training images have a dark background (digits and MNIST do
 *photo* (its paper is not a clean background) is also tidied like the training images: levels
 stretched (grey paper -> background, strongest ink -> full ink) and the window put around the ink,
 which then spans as much of the frame as the ink of a typical training image does.
-Needs Pillow (``pip install nnrun[images]``).
+Images are read with Pillow, which matplotlib already requires.
 """
 import os
 from dataclasses import dataclass
@@ -113,7 +113,7 @@ def read_image(path, channels, thumbnail=256):
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
-        raise ConfigError("reading images needs Pillow: pip install 'nnrun[images]'") from None
+        raise ConfigError("reading images needs Pillow (matplotlib's own dependency): pip install Pillow") from None
     Image.MAX_IMAGE_PIXELS = None  # nnrun checks the size itself, with a one-line error instead of a warning
     try:
         with Image.open(path) as opened:
