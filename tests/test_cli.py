@@ -167,8 +167,8 @@ def test_overrides_refine_defaults_the_file_leaves_out(tmp_path, sine_config):
     assert saved["optimizer"]["name"] == "sgd" and saved["optimizer"]["lr"] == 0.01
     assert saved["optimizer"]["momentum"] == 0.9  # the rest of the default optimizer is kept
     assert saved["data"]["name"] == "sinewave" and saved["data"]["batch_size"] == 8
-    assert saved["model"]["layers"][1] == {"name": "fully_connected", "n_out": None, "activation": "linear",
-                                           "weight_init": "xavier_uniform"}
+    assert saved["model"]["layers"][1] == {"name": "fully_connected", "n_out": 1, "activation": "linear",
+                                           "weight_init": "xavier_uniform"}  # n_out: the data's one target
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -42,7 +42,7 @@ def plain_log_axis(ax):
     axis.set_minor_formatter(FuncFormatter(minor))
 
 
-def plot_curves(history, metric, path, title="", best_epoch=None, log=False):
+def plot_curves(history, metric, path, title="", best_epoch=None, log=False, ylabel=None):
     """Training vs validation ``metric`` ('loss' or 'error') per epoch, on a log axis when ``log``
     (and every value is positive), with the best epoch marked."""
     fig = figure(figsize=(6, 4))
@@ -55,7 +55,7 @@ def plot_curves(history, metric, path, title="", best_epoch=None, log=False):
     if best_epoch:
         ax.axvline(best_epoch, color="0.4", lw=0.9, ls=":", label=f"best epoch ({best_epoch})")
     ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(ylabel or metric)
     ax.xaxis.get_major_locator().set_params(integer=True)
     if log and all(row[f"train_{metric}"] > 0 for row in history):
         plain_log_axis(ax)

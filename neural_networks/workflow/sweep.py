@@ -77,6 +77,9 @@ def finished(run_dir, config):
     from .loading import run_config
 
     saved, wanted = (yamlio.load(yamlio.dump(c)) for c in (run_config(run_dir), config))
+    for kept, asked in zip(saved["model"]["layers"], wanted["model"]["layers"]):
+        if isinstance(asked, dict) and asked.get("n_out", 0) is None:  # the run saved the size the data gave
+            kept["n_out"] = None
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")
