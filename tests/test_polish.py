@@ -284,3 +284,22 @@ def test_no_internal_references_in_user_facing_text():
              for path in glob.glob(os.path.join(ROOT, pattern))
              for match in internal.finditer(open(path, encoding="utf-8").read())]
     assert found == []
+
+
+# --- pictures ---
+
+def test_log_axes_read_as_plain_numbers():
+    from neural_networks.workflow.plots import number_text
+
+    assert [number_text(v) for v in (0.6, 0.01, 0.001, 1e-4, 20, 1, 3e5)] == [
+        "0.6", "0.01", "0.001", "1e-4", "20", "1", "3e5"]
+
+
+def test_a_regression_run_draws_its_predictions(tmp_path):
+    run_dir = train_tiny(tmp_path, "--set", "log.plot=true")
+    from PIL import Image
+
+    assert Image.open(os.path.join(run_dir, "predictions.png")).size[0] > 800  # two panels: 1 input, 1 output
+    assert not os.path.exists(os.path.join(run_dir, "confusion_matrix.png"))
+    saved = load_config(os.path.join(run_dir, "config.yaml"))
+    assert saved["model"]["layers"][-1]["n_out"] == 1  # filled in from the data
