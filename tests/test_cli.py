@@ -59,7 +59,7 @@ class TestRunFolder:
         with open(os.path.join(run_dir, "config.yaml")) as f:
             saved = yaml.safe_load(f)
         overrides = ["train.epochs=4", f"log.save_dir={os.path.dirname(run_dir)}", "log.plot=true"]
-        expected = load_config(IRIS, overrides)
+        expected = load_config(IRIS, overrides + ["model.layers.1.n_out=3"])  # the size iris's 3 classes give
         assert saved == expected
         assert saved["optimizer"]["nesterov"] is False  # defaults are filled in
         assert saved["model"]["layers"][1]["weight_init"] == "xavier_uniform"
