@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from ..config.errors import ConfigError
-from .results import lookup, read_runs, runs_frame, short_keys, varying_keys
+from .results import lookup, optional_columns, read_runs, runs_frame, short_keys, varying_keys
 from .sweep import UNSAFE
 
 PANEL_RUNS = 8      # more runs than this: one panel of curves per value of one key
@@ -176,7 +176,8 @@ def compare_table(frame, width=None):
     frame = frame.assign(run=[os.path.relpath(r, parent) if parent else r for r in runs])
     frame = frame.rename(columns=short_keys(keys))
     heading = f"runs in {parent}, best first:" if parent else "runs, best first:"
-    return heading + "\n" + format_frame(frame, width, OPTIONAL)
+    return heading + "\n" + format_frame(frame, width, optional_columns(frame, OPTIONAL))
+
 
 
 def default_output(runs, save_dir="experiments"):

@@ -214,7 +214,12 @@ def listing_table(frame, width=None):
     from .tables import format_frame
 
     frame = frame.assign(date=[str(d)[5:16].replace("T", " ") for d in frame["date"]])
-    return format_frame(frame, width, LIST_OPTIONAL)
+    return format_frame(frame, width, optional_columns(frame, LIST_OPTIONAL))
+
+def optional_columns(frame, optional):
+    """``optional`` without ``status`` when a run did not complete: a damaged or diverged run says so."""
+    keep_status = "status" in frame.columns and (frame["status"] != "completed").any()
+    return [c for c in optional if not (c == "status" and keep_status)]
 
 
 def flatten(config, prefix=""):
