@@ -141,9 +141,9 @@ class ProgressBar(Callback):
         from tqdm import tqdm
 
         first = trainer.history[-1]["epoch"] + 1 if trainer.history else 1
-        self.bar = tqdm(total=trainer.epochs, initial=first - 1, bar_format=self.FORMAT,
-                        ncols=self.width or shutil.get_terminal_size((80, 24)).columns, file=self.file or sys.stderr, leave=False,
-                        mininterval=self.mininterval)
+        width = self.width or shutil.get_terminal_size((80, 24)).columns
+        self.bar = tqdm(total=trainer.epochs, initial=first - 1, bar_format=self.FORMAT, ncols=width,
+                        file=self.file or sys.stderr, leave=False, mininterval=self.mininterval)
 
     def on_epoch_end(self, trainer, row):
         losses = f"loss {row['train_loss']:.4g}"

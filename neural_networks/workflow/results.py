@@ -131,8 +131,9 @@ def run_row(run_dir, loaded, keys=(), metric="val_loss"):
     row.update({f"best_{metric}": values.min() if len(values) else float("nan"),
                 f"final_{metric}": values.iloc[-1] if len(values) else float("nan"),
                 "best_epoch": int(metrics["epoch"][values.idxmin()]) if values.notna().any() else None,
-                "epochs": len(metrics), "test_epoch": summary.get("best_epoch"), "test_loss": test.get("loss"), "test_accuracy": test.get("accuracy"),
-                "test_error": test.get("error"), "seconds": summary.get("seconds")})
+                "epochs": len(metrics), "test_epoch": summary.get("best_epoch"), "test_loss": test.get("loss"),
+                "test_accuracy": test.get("accuracy"), "test_error": test.get("error"),
+                "seconds": summary.get("seconds")})
     return row
 
 
