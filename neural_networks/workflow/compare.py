@@ -79,11 +79,15 @@ def plot_against(ax, frame, key, metric, others, short):
     numeric = all(natural(v)[0] == 0 for v in frame[key])
     groups = frame.groupby(others, dropna=False, sort=False) if others else [((), frame)]
     groups = sorted(groups, key=lambda group: [natural(v) for v in np.atleast_1d(group[0])])
-    for other_values, group in groups:
+    from matplotlib import colormaps
+
+    shades = colormaps["Dark2"](np.arange(len(groups)) % 8)  # not the curves' colours: other keys
+    for (other_values, group), shade in zip(groups, shades):
         group = group.sort_values(key) if numeric else group
         other_values = other_values if isinstance(other_values, tuple) else (other_values,)
         name = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
-        ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "o-", label=name)
+        ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "s-", color=shade,
+                label=name)
     values = sorted(set(frame[key])) if numeric else []
     if numeric and values[0] > 0 and values[-1] >= 10 * values[0]:
         ax.set_xscale("log")
