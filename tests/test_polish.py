@@ -303,3 +303,14 @@ def test_a_regression_run_draws_its_predictions(tmp_path):
     assert not os.path.exists(os.path.join(run_dir, "confusion_matrix.png"))
     saved = load_config(os.path.join(run_dir, "config.yaml"))
     assert saved["model"]["layers"][-1]["n_out"] == 1  # filled in from the data
+
+
+def test_list_and_compare_fit_80_columns(nine_runs):
+    folder = os.path.dirname(nine_runs[0])
+    listed = invoke("list", folder, "--sort", "val_loss")
+    assert max(widths(listed)) <= 80 and "not shown (a wider terminal shows them):" in listed
+    assert sum(line.startswith("lr0.") for line in listed.splitlines()) == 9
+    compared = invoke("compare", *nine_runs, "-o", os.path.join(folder, "c.png"))
+    assert max(widths(compared)) <= 80 and sum(line.startswith("lr0.") for line in compared.splitlines()) == 9
+    wide = invoke("list", folder, columns=250)
+    assert "not shown" not in wide and "date" in wide.splitlines()[0]
