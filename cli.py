@@ -3,6 +3,7 @@
 Config and input errors print one line and exit 2; a failed run (e.g. a diverged loss) exits 1.
 The library is imported inside each command so that ``nnrun --help`` starts fast.
 """
+import json
 import os
 import sys
 
@@ -12,8 +13,8 @@ from neural_networks.config.errors import ConfigError, TrainingError
 from neural_networks.metrics import METRICS
 
 
-class Group(click.Group):
-    """A click group that turns nnrun's errors into one line on stderr and an exit code."""
+class OneLineErrors:
+    """Turns nnrun's errors into one line on stderr and an exit code (mixed into click's classes)."""
 
     def invoke(self, ctx):
         try:
@@ -24,10 +25,8 @@ class Group(click.Group):
         except TrainingError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
-        except click.UsageError as error:  # click's own four-line form, as one line
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            click.echo(f"Error: {error.format_message()}{where}", err=True)
-            sys.exit(2)
+        except click.UsageError as error:
+            usage_error(error)
         except KeyboardInterrupt as error:
             click.echo(f"Interrupted: {error}" if str(error) else "Interrupted.", err=True)
             sys.exit(130)
@@ -36,6 +35,27 @@ class Group(click.Group):
 
             click.echo(f"Error: {system_failure(error)}", err=True)
             sys.exit(1)
+
+
+def usage_error(error):
+    """click's own four-line usage error, as one line; exit 2."""
+    where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    click.echo(f"Error: {error.format_message()}{where}", err=True)
+    sys.exit(2)
+
+
+class Group(OneLineErrors, click.Group):
+    """The ``nnrun`` group: its commands' errors are one line."""
+
+
+class Command(OneLineErrors, click.Command):
+    """A command run on its own (``python train_ffnn.py``), its usage errors one line too."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:
+            usage_error(error)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,22 +78,41 @@ def set_option(help=SET_HELP):
     return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help)
 
 
-def train_options(command):
-    """The options shared by ``nnrun train`` and ``python train_ffnn.py``."""
-    options = [
-        click.argument("config", type=click.Path(), required=False),
-        set_option(),
-        click.option("--name", help="Run folder name (default: the config's name)."),
-        click.option("--seed", type=int, help="Random seed."),
-        click.option("--epochs", type=int, help="Number of epochs."),
-        click.option("--save-dir", help="Folder that holds the run folders (default: experiments)."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary; print only the run folder."),
-        click.option("--resume", metavar="RUN", type=click.Path(file_okay=False),
-                     help="Continue the interrupted run folder RUN from its last checkpoint (no CONFIG)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+def with_options(*options):
+    """Apply click options in the order they are listed (so that --help lists them in that order)."""
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+# The options that mean the same in every command that trains (train, train_ffnn.py, sweep).
+run_options = with_options(
+    click.option("--seed", type=int, help="Random seed (sets the config's seed)."),
+    click.option("--epochs", type=int, help="Number of epochs (sets train.epochs)."),
+    click.option("--save-dir", help="Folder that holds the run folders (sets log.save_dir; default: experiments)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or tables; print only the resulting folder."))
+
+NAME_HELP = ("Run folder name (default: the config's name); {dotted.key} takes a value from the config, "
+             "e.g. 'iris-lr{optimizer.lr}'.")
+
+# The options shared by ``nnrun train`` and ``python train_ffnn.py``.
+train_options = with_options(
+    click.argument("config", type=click.Path(), required=False),
+    set_option(),
+    click.option("--name", help=NAME_HELP),
+    run_options,
+    click.option("--resume", metavar="RUN", type=click.Path(file_okay=False),
+                 help="Continue the interrupted run folder RUN from its last checkpoint (no CONFIG)."))
+
+
+def option_overrides(seed=None, epochs=None, save_dir=None, name=None):
+    """The ``--set`` texts that the shared options stand for (the name quoted: a template's braces
+    are not YAML)."""
+    return [f"{key}={value}" for key, value in
+            (("name", None if name is None else json.dumps(name)), ("seed", seed), ("train.epochs", epochs),
+             ("log.save_dir", save_dir)) if value is not None]
 
 
 def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=None):
@@ -81,10 +120,7 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=Non
     from neural_networks.config.schema import load_config
     from neural_networks.workflow.experiment import resume as resume_run, run
 
-    extra = [f"{key}={value}" for key, value in
-             (("name", name), ("seed", seed), ("train.epochs", epochs), ("log.save_dir", save_dir))
-             if value is not None]
-    overrides = list(overrides) + extra
+    overrides = list(overrides) + option_overrides(seed, epochs, save_dir, name)
     progress = not quiet and sys.stderr.isatty()
     if resume:
         if config or overrides:
@@ -125,7 +161,7 @@ def evaluate(run, errors):
     \b
     Example:
       nnrun evaluate experiments/iris
-      nnrun evaluate experiments/digits --errors mistakes.png
+      nnrun evaluate experiments/digits_cnn --errors mistakes.png
     """
     from neural_networks.workflow.loading import load_run
     from neural_networks.workflow.scores import score_text, split_scores
@@ -136,8 +172,12 @@ def evaluate(run, errors):
         from neural_networks.workflow.images import misclassified, plot_image_grid
 
         images, titles, wrong, tested = misclassified(config, data, model, run)
-    for split, loss, error, samples in split_scores(data, model):
-        click.echo(f"{split:5s}  loss {loss:.4g}  {score_text(data.task, error)}  ({samples} samples)")
+    from neural_networks.workflow.tables import format_table
+
+    score = score_text(data.task, 0).split()[0]  # accuracy or mse, written as score_text writes them
+    rows = [[split, loss, score_text(data.task, error).split()[1], samples]
+            for split, loss, error, samples in split_scores(data, model)]
+    click.echo("\n".join(format_table(["split", "loss", score, "samples"], rows)))
     if errors:
         shown = f"the first {len(images)} of " if len(images) < wrong else ""
         plot_image_grid(images, titles, errors, f"{run_name(run)}: {shown}{wrong} "
@@ -148,7 +188,8 @@ def evaluate(run, errors):
 @main.command()
 @click.argument("run", type=click.Path())
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="INPUT.csv|IMAGES...")
-@click.option("-o", "--output", type=click.Path(), help="Write the predictions to this CSV.")
+@click.option("-o", "--output", type=click.Path(),
+              help="Write the predictions to this CSV (CSV or image inputs alike) and print its path.")
 @click.option("--show", type=click.Path(), metavar="FILE.png",
               help="Images: draw them in a grid titled with their predictions (the model's view inset).")
 @click.option("--invert", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
@@ -166,24 +207,25 @@ def predict(run, inputs, output, show, invert, tidy):
     images (digits, MNIST, or data.shape [rows, cols, 1 or 3]): each is taken as grayscale or RGB,
     centre-cropped and resized to the training images and scaled like their pixels (grayscale
     photos are also tidied: see --invert and --as-is); its predicted class and top-3 probabilities
-    are printed. Images need Pillow (nnrun[images]).
+    are printed.
 
     \b
     Example:
       nnrun predict experiments/iris new_flowers.csv -o predictions.csv
-      nnrun predict experiments/digits photos/*.jpg --show predictions.png
+      nnrun predict experiments/digits_cnn photos/*.jpg --show predictions.png -o predictions.csv
     """
     from neural_networks.workflow.predict import input_kind, predict_csv, write_predictions
 
-    if input_kind(inputs, show) == "images":
-        return predict_image_files(run, inputs, output, show, invert, tidy)
-    input_csv = inputs[0]
-
-    frame = predict_csv(run, input_csv)
+    images = input_kind(inputs, show) == "images"
+    frame = predict_image_files(run, inputs, show, invert, tidy) if images else predict_csv(run, inputs[0])
     warn_if_diverged(run)
-    if output:
+    if output:  # CSV or images alike: the file, and its path as the last line
         write_predictions(output, frame)
         click.echo(output)
+    elif images:
+        from neural_networks.workflow.tables import format_frame
+
+        click.echo(format_frame(frame[[c for c in frame.columns if not c.startswith("p_")]]))
     else:
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
 
@@ -202,22 +244,15 @@ def run_name(run):
     return os.path.basename(os.path.normpath(run))
 
 
-def predict_image_files(run, inputs, output, show, invert, tidy):
-    """``nnrun predict RUN IMAGES...``: a table of predictions; optionally a CSV and a picture grid."""
+def predict_image_files(run, inputs, show, invert, tidy):
+    """``nnrun predict RUN IMAGES...``: the predictions' table; with ``show``, also a picture grid."""
     from neural_networks.workflow.images import plot_image_grid, predict_images, prediction_titles
-    from neural_networks.workflow.model_table import format_table
 
     frame, originals, views = predict_images(run, inputs, invert, tidy)
-    table = frame[[c for c in frame.columns if not c.startswith("p_")]]
-    click.echo("\n".join(format_table(list(table.columns), table.values.tolist())))
     if show:
         plot_image_grid(originals, prediction_titles(frame), show, run_name(run), insets=views)
         click.echo(f"images with their predictions: {show}")
-    if output:
-        from neural_networks.workflow.predict import write_predictions
-
-        write_predictions(output, frame)
-        click.echo(f"predictions: {output}")
+    return frame
 
 
 @main.command()
@@ -271,10 +306,11 @@ def gradcheck(config, overrides, samples):
     resolved = load_config(config, list(overrides) + ["dtype=float64"])
     _, data, model, _ = build(resolved)
     rows = check_network(model, data.train.X[:samples].copy(), data.train.Y[:samples])
-    click.echo(f"{'layer':>5}  {'name':24s} {'gradient':8s} {'relative error':>14s}")
-    for index, name, key, error in rows:
-        flag = "" if error < TOLERANCE else "  FAIL"
-        click.echo(f"{index!s:>5}  {name:24s} {key:8s} {error:14.2e}{flag}")
+    from neural_networks.workflow.tables import format_table
+
+    table = [[index, name, key, f"{error:.2e}", "" if error < TOLERANCE else "FAIL"]
+             for index, name, key, error in rows]
+    click.echo("\n".join(format_table(["layer", "name", "gradient", "relative error", ""], table)))
     worst = max(error for *_, error in rows)
     click.echo(f"worst relative error {worst:.2e} (tolerance {TOLERANCE:g})")
     if worst >= TOLERANCE:
@@ -316,28 +352,32 @@ main.add_command(click.Command("list-components", callback=components.callback, 
               help="Runs at once (-1: one per CPU core, or per Dask worker thread).")
 @click.option("--name", help="Sweep folder name inside save_dir (default: CONFIG's name + '-sweep').")
 @set_option(help="Override a config key in every run (repeatable).")
+@run_options
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
-def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, scheduler):
+def sweep(config, grid, random, sweep_seed, jobs, name, overrides, seed, epochs, save_dir, quiet, backend, scheduler):
     """Train every combination of --grid values in parallel; write sweep.csv and compare.png.
 
     Each run is a normal run folder inside the sweep folder. Started again, a sweep skips the
-    runs already finished and resumes interrupted ones.
+    runs already finished and resumes interrupted ones. --seed, --epochs and --save-dir set
+    those keys in every run, as in nnrun train.
 
     \b
     Example:
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
     """
-    from neural_networks.workflow.sweep import sweep as run_sweep
+    from neural_networks.workflow.sweep import sweep as run_sweep, sweep_table
 
+    overrides = list(overrides) + option_overrides(seed, epochs, save_dir)
     try:
         sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
-                                     log=lambda line: click.echo(line, err=True))
+                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
     except KeyboardInterrupt:
         raise KeyboardInterrupt("run the same command again to skip the finished runs and resume the rest") from None
-    click.echo(frame.to_string(index=False))
+    if not quiet:
+        click.echo(sweep_table(frame))
     click.echo(sweep_dir)
 
 
@@ -345,26 +385,31 @@ def sweep(config, grid, random, sweep_seed, jobs, name, overrides, backend, sche
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--metric", default="val_loss", show_default=True,
               type=click.Choice(METRICS),
-              help="Metric to sort and plot.")
+              help="Metric to sort and plot; best_epoch is the epoch with its best value.")
 @click.option("--by", multiple=True, metavar="KEY", help="Also plot the best metric against this config key.")
-@click.option("-o", "--output", default="compare.png", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the figure.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write the figure (default: experiments/compare-<runs>.png, never overwritten).")
 def compare(runs, metric, by, output):
     """Overlay the runs' curves, plot the metric against --by keys, print the runs best first.
 
-    RUNS are run folders, sweep folders or globs (quote them to let nnrun expand them).
+    RUNS are run folders, sweep folders or globs (quote them to let nnrun expand them). Runs are
+    labelled by the config keys that differ between them; past 8 runs the curves are split into
+    panels by one of those keys. The test_* columns are those of each run's saved best
+    parameters (picked by its train.monitor); when that is another epoch than the best --metric
+    epoch, a test_epoch column says which.
 
     \b
     Example:
-      nnrun compare experiments/iris-sweep --by optimizer.lr -o lr.png
+      nnrun compare experiments/iris-sweep --by optimizer.lr
       nnrun compare 'experiments/iris*' --metric val_error
     """
-    from neural_networks.workflow.compare import compare as compare_runs
+    from neural_networks.workflow.compare import compare as compare_runs, compare_table, default_output
     from neural_networks.workflow.results import find_runs
 
+    output = output or default_output(runs)
     frame = compare_runs(find_runs(runs), metric, by, output)
     report_damaged(frame)
-    click.echo(frame.to_string(index=False))
+    click.echo(compare_table(frame))
     click.echo(output)
 
 
@@ -384,11 +429,11 @@ def list_runs(directory, sort):
     Example:
       nnrun list experiments --sort val_loss
     """
-    from neural_networks.workflow.results import listing
+    from neural_networks.workflow.results import listing, listing_table
 
     frame = listing(directory, sort)
     report_damaged(frame)
-    click.echo(frame.to_string(index=False) if len(frame) else f"no runs in {directory}")
+    click.echo(listing_table(frame) if len(frame) else f"no runs in {directory}")
 
 
 @main.command()

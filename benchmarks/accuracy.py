@@ -7,7 +7,7 @@ Each nnrun run goes through the library as ``nnrun train`` does (``load_config``
 into a temporary folder, plots off). scikit-learn's MLPClassifier/MLPRegressor (its defaults: Adam,
 L2 alpha 1e-4) gets the very same splits and preprocessing (``build(config)``'s data),
 with the config's fully connected hidden sizes and activation. The metric is test accuracy for
-classifiers and test MSE for regression; the target is issue 2's, looked up by the data's name.
+classifiers and test MSE for regression; the target is the README's, looked up by the data's name.
 BLAS runs on one thread unless OPENBLAS_NUM_THREADS/OMP_NUM_THREADS say otherwise: these nets are
 small, and on a shared machine extra BLAS threads only slow them down.
 Exit status 1 if a config misses its target.
@@ -33,7 +33,7 @@ from neural_networks.config.schema import load_config  # noqa: E402
 from neural_networks.workflow.build import build  # noqa: E402
 from neural_networks.workflow.experiment import run  # noqa: E402
 
-# Issue 2's targets by data name: mean test accuracy (at least) or test MSE (at most) over seeds 0-4.
+# The README's targets by data name: mean test accuracy (at least) or test MSE (at most) over seeds 0-4.
 TARGETS = {"iris": 0.95, "wine": 0.98, "breast_cancer": 0.975, "digits": 0.975, "sinewave": 1e-4}
 SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "linear": "identity"}
 

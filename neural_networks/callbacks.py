@@ -14,6 +14,7 @@ from ``state_dict`` so that checkpoints, and a resumed run, continue exactly whe
 Setting ``trainer.stop_training = True`` ends training after the current epoch.
 """
 import math
+import shutil
 import sys
 
 import numpy as np
@@ -127,24 +128,38 @@ class EarlyStopping(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over epochs on standard error, with the last losses; gone when training ends."""
+    """A tqdm bar over epochs on standard error that fits the terminal's width (``width``, by default
+    ``COLUMNS`` or the terminal's): ``epoch 12/50 |####   | 00:03<00:09, loss 0.1234, val_loss 0.2345``.
+    It is gone when training ends; :meth:`close` clears it when training stops early (Ctrl-C, an error)."""
 
-    def __init__(self, file=None):
-        self.file, self.bar = file, None
+    FORMAT = "epoch {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}{postfix}"
+
+    def __init__(self, file=None, width=None, mininterval=0.25):
+        self.file, self.width, self.mininterval, self.bar = file, width, mininterval, None
 
     def on_train_begin(self, trainer):
         from tqdm import tqdm
 
         first = trainer.history[-1]["epoch"] + 1 if trainer.history else 1
-        self.bar = tqdm(total=max(trainer.epochs - first + 1, 0), desc="training", unit="epoch",
-                        file=self.file or sys.stderr, leave=False, mininterval=0.25)
+        width = self.width or shutil.get_terminal_size((80, 24)).columns
+        self.bar = tqdm(total=trainer.epochs, initial=first - 1, bar_format=self.FORMAT, ncols=width,
+                        file=self.file or sys.stderr, leave=False, mininterval=self.mininterval)
 
     def on_epoch_end(self, trainer, row):
-        self.bar.set_postfix(loss=f"{row['train_loss']:.4g}", val_loss=f"{row['val_loss']:.4g}", refresh=False)
+        losses = f"loss {row['train_loss']:.4g}"
+        if not math.isnan(row["val_loss"]):
+            losses += f", val_loss {row['val_loss']:.4g}"
+        self.bar.set_postfix_str(losses, refresh=False)
         self.bar.update()
 
     def on_train_end(self, trainer):
-        self.bar.close()
+        self.close()
+
+    def close(self):
+        """Erase the bar (safe to call twice)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def standard_callbacks(monitor="val_loss", early_stopping=None, progress=False):

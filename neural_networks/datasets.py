@@ -113,7 +113,7 @@ class Digits(SklearnDataset):
 
 @DATASETS.register("sinewave")
 class Sinewave:
-    """y = sin(x) + noise for x uniform on [low, high] (seed 000's regression task)."""
+    """y = sin(x) + noise for x uniform on [low, high] (the course's regression exercise)."""
 
     def __init__(self, n_samples: PositiveInt = 1000, noise: NonNegativeFloat = 0.0,
                  low: float = -np.pi, high: float = np.pi):
@@ -283,7 +283,7 @@ class CSV:
         if frame.empty:
             raise ConfigError(f"{self.path} has no data rows", "path")
         columns = list(frame.columns)
-        if self.header and all(_is_number(c) for c in columns):  # e.g. seed 002's MNIST CSV
+        if self.header and all(_is_number(c) for c in columns):  # e.g. the course's MNIST CSV
             raise ConfigError(f"the first row of {self.path} is all numbers, so it is data, not a header row: "
                               "set header: false", "header")
         if isinstance(self.target, str) and self.target not in columns:

@@ -59,7 +59,7 @@ class TestRunFolder:
         with open(os.path.join(run_dir, "config.yaml")) as f:
             saved = yaml.safe_load(f)
         overrides = ["train.epochs=4", f"log.save_dir={os.path.dirname(run_dir)}", "log.plot=true"]
-        expected = load_config(IRIS, overrides)
+        expected = load_config(IRIS, overrides + ["model.layers.1.n_out=3"])  # the size iris's 3 classes give
         assert saved == expected
         assert saved["optimizer"]["nesterov"] is False  # defaults are filled in
         assert saved["model"]["layers"][1]["weight_init"] == "xavier_uniform"
@@ -167,8 +167,8 @@ def test_overrides_refine_defaults_the_file_leaves_out(tmp_path, sine_config):
     assert saved["optimizer"]["name"] == "sgd" and saved["optimizer"]["lr"] == 0.01
     assert saved["optimizer"]["momentum"] == 0.9  # the rest of the default optimizer is kept
     assert saved["data"]["name"] == "sinewave" and saved["data"]["batch_size"] == 8
-    assert saved["model"]["layers"][1] == {"name": "fully_connected", "n_out": None, "activation": "linear",
-                                           "weight_init": "xavier_uniform"}
+    assert saved["model"]["layers"][1] == {"name": "fully_connected", "n_out": 1, "activation": "linear",
+                                           "weight_init": "xavier_uniform"}  # n_out: the data's one target
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -298,12 +298,14 @@ class TestDivergence:
 def test_evaluate_reports_the_summary_numbers(run_dir):
     result = nnrun("evaluate", run_dir)
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()}
+    header, rule, *lines = result.stdout.splitlines()
+    assert header.split() == ["split", "loss", "accuracy", "samples"] and set(rule) == {"-"}
+    rows = {line.split()[0]: line.split() for line in lines[:-1]}
     assert set(rows) == {"train", "val", "test"}
     with open(os.path.join(run_dir, "summary.json")) as f:
         test = json.load(f)["test"]
-    assert float(rows["test"][2]) == pytest.approx(test["loss"], rel=1e-3)
-    assert float(rows["test"][4]) == pytest.approx(test["accuracy"], abs=1e-4)
+    assert float(rows["test"][1]) == pytest.approx(test["loss"], rel=1e-3)
+    assert float(rows["test"][2]) == pytest.approx(test["accuracy"], abs=1e-4)
 
 
 @pytest.mark.parametrize("path, words", [("nowhere", "not a run folder"), (IRIS, "not a run folder")])

@@ -44,7 +44,7 @@ def is_png(path):
 
 
 def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = CliRunner().invoke(main, [str(a) for a in args], env={"COLUMNS": "200"})  # long temporary paths
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -181,7 +181,9 @@ def test_predict_command_on_images_prints_writes_and_shows(digits_run, tmp_path)
     images = [tmp_path / "paper" / f"{n}.png" for n in "abc"]
     result = invoke("predict", digits_run, *images, "--show", tmp_path / "grid.png", "-o", tmp_path / "out.csv")
     assert result.exit_code == 0, result.output
-    assert [line.split()[0] for line in result.stdout.splitlines()[2:5]] == [str(p) for p in images]
+    assert result.stdout.splitlines()[-1] == str(tmp_path / "out.csv")  # -o: as for a CSV input
+    table = invoke("predict", digits_run, *images).stdout.splitlines()
+    assert [line.split()[0] for line in table[2:5]] == [str(p) for p in images]
     out = pd.read_csv(tmp_path / "out.csv")
     assert list(out.columns[:5]) == ["file", "prediction", "top3", "inverted", "tidied"]
     assert np.allclose(out[[f"p_{k}" for k in range(10)]].sum(axis=1), 1, atol=1e-5)

@@ -284,29 +284,31 @@ def test_compare_plots_and_prints_runs_best_first(swept, tmp_path):
     folder = swept[0]
     output = tmp_path / "lr.png"
     result = CliRunner().invoke(main, ["compare", str(folder / "runs" / "sine-sweep" / "lr=*"),
-                                       "--by", "optimizer.lr", "-o", str(output)])
+                                       "--by", "optimizer.lr", "-o", str(output)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and output.stat().st_size > 5000
     lines = result.output.splitlines()
-    assert lines[-1] == str(output) and len(lines) == 6  # header, 4 runs, figure
-    best = [float(line.split()[lines[0].split().index("best_val_loss")]) for line in lines[1:5]]
+    assert lines[0] == f"runs in {folder / 'runs' / 'sine-sweep'}, best first:"
+    assert lines[-1] == str(output) and len(lines) == 9  # where, header, rule, 4 runs, rule, figure
+    best = [float(line.split()[lines[1].split().index("best_val_loss")]) for line in lines[3:7]]
     assert best == sorted(best)
     bad = CliRunner().invoke(main, ["compare", str(folder / "runs" / "sine-sweep"), "--by", "optimizer.lrr"])
     assert bad.exit_code == 2 and "optimizer.lrr" in bad.output
 
 
 def test_list_shows_every_run_sorted(swept):
-    result = CliRunner().invoke(main, ["list", str(swept[0] / "runs"), "--sort", "val_loss"])
+    result = CliRunner().invoke(main, ["list", str(swept[0] / "runs"), "--sort", "val_loss"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    header, *rows = result.output.splitlines()
+    header, rule, *rows, _ = result.output.splitlines()
     assert header.split()[:4] == ["run", "status", "dataset", "hidden"] and len(rows) == 4
     assert all("sinewave" in row and "3/3" in row for row in rows)
     losses = [float(row.split()[header.split().index("val_loss")]) for row in rows]
     assert losses == sorted(losses)
     assert {row.split()[0] for row in rows} == {f"sine-sweep/lr={lr},n_out={n}" for lr in ("0.01", "0.2")
                                                 for n in (4, 16)}
-    one = CliRunner().invoke(main, ["list", str(swept[0] / "runs" / "sine-sweep" / "lr=0.2,n_out=16")])
-    assert len(one.output.splitlines()) == 2 and "completed" in one.output
+    one = CliRunner().invoke(main, ["list", str(swept[0] / "runs" / "sine-sweep" / "lr=0.2,n_out=16")],
+                             env={"COLUMNS": "200"})
+    assert len(one.output.splitlines()) == 4 and "completed" in one.output
 
 
 class Page(html.parser.HTMLParser):

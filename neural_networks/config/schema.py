@@ -11,6 +11,7 @@ import yaml
 from . import yamlio
 from ..data import split_data_config
 from .errors import ConfigError, shown
+from .templates import expand_name
 from ..layers import LAYERS
 from ..losses import LOSSES
 from ..optimizers import OPTIMIZERS
@@ -86,7 +87,7 @@ def resolve(config, default_name="run"):
     resolved = check_arguments(run_config, config, "the config")
     if isinstance(resolved["optimizer"], str):
         resolved["optimizer"] = OPTIMIZERS.resolve(resolved["optimizer"])
-    resolved["name"] = check_name(resolved["name"] or default_name)
+    resolved["name"] = check_name(expand_name(resolved["name"] or default_name, resolved))
     schedule = resolved["optimizer"] and resolved["optimizer"].get("lr_scheduler")
     if isinstance(schedule, dict) and "period" in schedule and schedule["period"] is None:
         schedule["period"] = resolved["train"]["epochs"]  # a cosine cycle over the whole run, saved as used

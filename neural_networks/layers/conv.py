@@ -83,7 +83,7 @@ class Conv1D(Convolution):
     """1-D convolution. X (batch, length, in_channels) -> (batch, out_length, n_out);
     W (kernel_length, in_channels, n_out), b (1, n_out).
 
-    Seed 000's Conv1d(kernel_size=a, pad_length=p) on one channel is
+    The course's Conv1d(kernel_size=a, pad_length=p) on one channel is
     ``{name: conv1d, n_out: 1, kernel_shape: 2a + 1, pad: p}`` on (batch, length, 1).
     """
 

@@ -1,36 +1,74 @@
-"""Runs side by side: overlaid training/validation curves, and the best metric against a swept key."""
+"""Runs side by side: their curves, the best metric against a swept key, and a table best first.
+
+Runs are coloured and labelled only by the config keys whose values differ between them, and
+ordered by those values (numbers numerically: lr=0.003 before lr=0.01). Past ``PANEL_RUNS`` runs
+the curves are split into small panels, one per value of one differing key, on a shared scale.
+"""
+import math
+import numbers
+import os
+
 import numpy as np
 
 from ..config.errors import ConfigError
-from .results import lookup, read_runs, runs_frame, short_keys, varying_keys
+from .results import lookup, optional_columns, read_runs, runs_frame, short_keys, varying_keys
+from .sweep import UNSAFE
+
+PANEL_RUNS = 8      # more runs than this: one panel of curves per value of one key
+PANEL_COLUMNS = 3   # panels per row (2 for four)
 
 
-def plot_curves(ax, histories, names, metric):
-    """Validation (solid) and training (dashed) curves of ``metric``'s quantity; runs named alike share a colour."""
-    quantity = metric.split("_", 1)[1]
-    palette = dict(zip(dict.fromkeys(names), colors(len(set(names)))))
-    labelled = set()
-    for history, name in zip(histories, names):
-        label = None if name in labelled else name  # one legend entry per name
-        labelled.add(name)
-        has_val = history[f"val_{quantity}"].notna().any()
-        ax.plot(history["epoch"], history[f"train_{quantity}"], "--", color=palette[name], lw=0.8,
-                label=None if has_val else label)
-        if has_val:
-            ax.plot(history["epoch"], history[f"val_{quantity}"], "-", color=palette[name], lw=1.3, label=label)
-    ax.set(xlabel="epoch", ylabel=quantity, title=f"{quantity}: validation solid, training dashed")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    if quantity == "loss" and all((h["train_loss"] > 0).all() for h in histories):
-        ax.set_yscale("log")
-    if len(palette) <= 12:
-        ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
+def natural(value):
+    """A sort key that puts numbers in numeric order before text: 4 < 16 < 64, 0.003 < 0.01."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, "" if value is None else str(value))
+
+
+def run_order(configs, keys):
+    """Indices of the runs sorted by their ``keys`` values, numbers numerically."""
+    return sorted(range(len(configs)), key=lambda i: [natural(lookup(configs[i], k)) for k in keys])
+
+
+def label(config, keys, short, fallback):
+    """``lr=0.01, n_out=16``: the run's values of ``keys``, or ``fallback`` when no key differs."""
+    return ", ".join(f"{short[k]}={lookup(config, k)}" for k in keys) or fallback
+
+
+def panel_key(configs, varying, by):
+    """The key to split many runs' curves by: a differing key other than the ``--by`` ones, the one
+    with the fewest values (at least two); None when no key qualifies."""
+    counts = {k: len({repr(lookup(c, k)) for c in configs}) for k in varying if k not in by}
+    counts = {k: n for k, n in counts.items() if 1 < n < len(configs)}
+    return min(counts, key=counts.get) if counts else None
 
 
 def colors(n):
     from matplotlib import colormaps
 
-    return colormaps["tab10"](np.arange(n)) if n <= 10 else colormaps["viridis"](np.linspace(0, 1, n))
+    return colormaps["tab10"](np.arange(n)) if n <= 10 else colormaps["viridis"](np.linspace(0, 0.95, n))
+
+
+def plot_curves(ax, histories, labels, metric, palette, legend=True):
+    """Validation (solid) and training (dashed) curves of ``metric``'s quantity, a colour per label."""
+    quantity = metric.split("_", 1)[1]
+    labelled = set()
+    for history, name in zip(histories, labels):
+        shown = None if name in labelled else name  # one legend entry per label
+        labelled.add(name)
+        has_val = history[f"val_{quantity}"].notna().any()
+        ax.plot(history["epoch"], history[f"train_{quantity}"], "--", color=palette[name], lw=0.8,
+                label=None if has_val else shown)
+        if has_val:
+            ax.plot(history["epoch"], history[f"val_{quantity}"], "-", color=palette[name], lw=1.3, label=shown)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if quantity == "loss" and all((h["train_loss"] > 0).all() for h in histories if len(h)):
+        from .plots import plain_log_axis
+
+        plain_log_axis(ax)
+    if legend and len(palette) <= 12:
+        ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
 
 
 def plot_against(ax, frame, key, metric, others, short):
@@ -38,13 +76,18 @@ def plot_against(ax, frame, key, metric, others, short):
 
     Numbers spanning a decade or more get a log axis (learning rates); other values are categories.
     """
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in frame[key])
-    groups = frame.groupby(others, dropna=False, sort=True) if others else [((), frame)]
-    for other_values, group in groups:
+    numeric = all(natural(v)[0] == 0 for v in frame[key])
+    groups = frame.groupby(others, dropna=False, sort=False) if others else [((), frame)]
+    groups = sorted(groups, key=lambda group: [natural(v) for v in np.atleast_1d(group[0])])
+    from matplotlib import colormaps
+
+    shades = colormaps["Dark2"](np.arange(len(groups)) % 8)  # not the curves' colours: other keys
+    for (other_values, group), shade in zip(groups, shades):
         group = group.sort_values(key) if numeric else group
         other_values = other_values if isinstance(other_values, tuple) else (other_values,)
-        label = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
-        ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "o-", label=label)
+        name = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
+        ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "s-", color=shade,
+                label=name)
     values = sorted(set(frame[key])) if numeric else []
     if numeric and values[0] > 0 and values[-1] >= 10 * values[0]:
         ax.set_xscale("log")
@@ -57,6 +100,44 @@ def plot_against(ax, frame, key, metric, others, short):
     ax.grid(alpha=0.3)
 
 
+def draw(path, run_dirs, loaded, frame, varying, by, short, metric):
+    """The comparison figure: the curves (in panels past PANEL_RUNS runs), then a plot per ``by`` key."""
+    from .plots import figure, save
+
+    configs = [config for config, _, _ in loaded]
+    order = run_order(configs, varying)
+    split = panel_key(configs, varying, by) if len(run_dirs) > PANEL_RUNS else None
+    colour_keys = [k for k in varying if k != split]
+    labels = [label(c, colour_keys, short, os.path.basename(r)) for r, c in zip(run_dirs, configs)]
+    palette = dict(zip(dict.fromkeys(labels[i] for i in order), colors(len(set(labels)))))
+    panels = {}
+    for i in order:
+        panels.setdefault(None if split is None else lookup(configs[i], split), []).append(i)
+    panels = dict(sorted(panels.items(), key=lambda item: natural(item[0])))
+    cells = len(panels) + len(by)
+    columns = 2 if cells == 4 else min(cells, PANEL_COLUMNS)
+    rows = math.ceil(cells / columns)
+    width = 4.2 if cells > 1 else 6.5
+    fig = figure(figsize=(width * columns + (1.6 if len(panels) > 1 else 0), 3.6 * rows + 0.4),
+                 layout="constrained")
+    grid = fig.add_gridspec(rows, columns)
+    first = fig.add_subplot(grid[0])
+    curves = [first] + [fig.add_subplot(grid[i], sharex=first, sharey=first) for i in range(1, len(panels))]
+    quantity = metric.split("_", 1)[1]
+    for ax, (value, members) in zip(curves, panels.items()):
+        plot_curves(ax, [loaded[i][2] for i in members], [labels[i] for i in members], metric, palette,
+                    legend=len(panels) == 1)
+        ax.set(xlabel="epoch", ylabel=quantity,
+               title=f"{short[split]}={value}" if split else f"{quantity}: validation solid, training dashed")
+    if len(panels) > 1:
+        fig.suptitle(f"{quantity} per {short[split]}: validation solid, training dashed")
+        handles = [first.plot([], [], "-", color=palette[name])[0] for name in palette]
+        fig.legend(handles, list(palette), loc="outside right center", fontsize="small")
+    for i, key in enumerate(by, start=len(panels)):
+        plot_against(fig.add_subplot(grid[i]), frame, key, metric, [k for k in varying if k != key], short)
+    save(fig, path)
+
+
 def compare(run_dirs, metric="val_loss", by=(), path=None):
     """The runs' table sorted by best ``metric``, with a column per differing (or ``by``) config key.
 
@@ -67,27 +148,46 @@ def compare(run_dirs, metric="val_loss", by=(), path=None):
     import pandas as pd
 
     run_dirs, loaded, damaged = read_runs(run_dirs)
-    configs = [config for config, _, _ in loaded]
-    varying = varying_keys(configs)
+    varying = varying_keys([config for config, _, _ in loaded])
     short = short_keys(list(dict.fromkeys([*by, *varying])))
     frame = runs_frame(run_dirs, loaded, list(short), metric)
     for key in by:
         if frame[key].isna().all():
             raise ConfigError(f"no run has the config key {key!r}; keys that differ: {', '.join(varying) or 'none'}")
     if path:
-        from .plots import figure, save
-
-        shown = [k for k in short if k in varying][:1 if len(run_dirs) > 10 else None]  # many runs: colour by one key
-        names = [", ".join(f"{short[k]}={lookup(c, k)}" for k in shown) or run_dir
-                 for run_dir, c in zip(run_dirs, configs)]
-        fig = figure(figsize=(6.5 + 4.5 * len(by), 4.2))
-        axes = fig.subplots(1, 1 + len(by), squeeze=False)
-        plot_curves(axes[0][0], [metrics for _, _, metrics in loaded], names, metric)
-        for ax, key in zip(axes[0][1:], by):
-            plot_against(ax, frame, key, metric, [k for k in varying if k != key], short)
-        fig.tight_layout()
-        save(fig, path)
+        draw(path, run_dirs, loaded, frame, varying, by, short, metric)
     if damaged:
         frame = pd.concat([frame, pd.DataFrame({"run": list(damaged), "status": "damaged"})], ignore_index=True)
     frame.attrs["damaged"] = list(damaged.values())
     return frame
+
+
+# the columns left out first when a comparison's table is wider than the terminal
+OPTIONAL = ("test_error", "status", "seconds", "epochs")
+
+
+def compare_table(frame, width=None):
+    """The comparison table for the terminal: runs named inside their common folder (said above the
+    table), config keys by their short names, fitted to ``width`` (default: the terminal's)."""
+    from .tables import format_frame
+
+    first_metric = next(c for c in frame.columns if c.startswith("best_") and c != "best_epoch")
+    keys = list(frame.columns[2:list(frame.columns).index(first_metric)])
+    runs = [os.path.normpath(r) for r in frame["run"]]
+    parent = os.path.commonpath(runs) if len(runs) > 1 else os.path.dirname(runs[0])
+    if parent in runs:
+        parent = os.path.dirname(parent)
+    frame = frame.assign(run=[os.path.relpath(r, parent) if parent else r for r in runs])
+    frame = frame.rename(columns=short_keys(keys))
+    heading = f"runs in {parent}, best first:" if parent else "runs, best first:"
+    return heading + "\n" + format_frame(frame, width, optional_columns(frame, OPTIONAL))
+
+
+
+def default_output(runs, save_dir="experiments"):
+    """``experiments/compare-<what was compared>.png``, with -1, -2, ... rather than overwriting."""
+    from .files import unique_path
+
+    names = [UNSAFE.sub("_", os.path.basename(os.path.normpath(r))).strip("_") or "runs" for r in runs]
+    stem = "compare-" + "-".join(names)[:60]
+    return unique_path(os.path.join(save_dir, f"{stem}.png"))

@@ -12,7 +12,7 @@ from .build import build
 from .loading import run_config
 from .outputs import finish
 from .run_callbacks import Checkpointer, MetricsWriter
-from ..callbacks import standard_callbacks
+from ..callbacks import ProgressBar, standard_callbacks
 from ..config.errors import ConfigError, DamagedFile, TrainingError
 from ..config.schema import check_name
 from ..trainer import Trainer
@@ -39,10 +39,19 @@ def run(config, overrides=(), progress=False, describe=None, run_dir=None):
     run_dir = run_dir or files.create_run_dir(config["log"]["save_dir"], config["name"])
     with files.Lock(run_dir):
         path = os.path.join(run_dir, "config.yaml")
-        files.write_yaml(path, with_absolute_data_path(config))
+        files.write_yaml(path, with_absolute_data_path(with_sizes(config, built.model)))
         config = run_config(run_dir)  # exactly what config.yaml says: the checkpoints' config hash is of it
         summary = {**new_summary(run_dir, config, built, overrides), "config_sha256": files.fingerprint(path)}
         return train(run_dir, config, built, summary, progress)
+
+
+def with_sizes(config, model):
+    """The config to save with each ``n_out: null`` (the last layer's, taken from the data) filled in
+    with the size the model was built with."""
+    layers = [{**spec, "n_out": layer.n_out} if isinstance(spec, dict) and "n_out" in spec and spec["n_out"] is None
+              and getattr(layer, "n_out", None) is not None else spec
+              for spec, layer in zip(config["model"]["layers"], model.layers)]
+    return {**config, "model": {**config["model"], "layers": layers}}
 
 
 def with_absolute_data_path(config):
@@ -149,6 +158,8 @@ def train(run_dir, config, built, summary, progress=False, saved=None, callbacks
         raise TrainingError(f"{reason}; run folder {run_dir} keeps every finished epoch: once fixed, continue "
                             f"with nnrun train --resume {run_dir}") from None
     finally:
+        if trainer.callback(ProgressBar):  # no half-drawn bar above the error or the interruption note
+            trainer.callback(ProgressBar).close()
         files.remove_temporary(run_dir)
     checkpoint.remove(run_dir)
     return run_dir, summary

@@ -102,6 +102,20 @@ def remove_temporary(folder):
                 os.remove(os.path.join(root, name))
 
 
+def unique_path(path):
+    """``path``, or ``stem-1.ext``, ``stem-2.ext``, ... if taken, its folder created: a default output
+    name that never replaces an earlier file."""
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    stem, ext = os.path.splitext(path)
+    attempt = 0
+    while os.path.exists(path):
+        attempt += 1
+        path = f"{stem}-{attempt}{ext}"
+    return path
+
+
 def atomic_write(path, write, mode="w"):
     """Call ``write(file)`` on a temporary file beside ``path``, then move it into place."""
     folder = os.path.dirname(path) or "."

@@ -7,7 +7,7 @@ is inverted when the training images have a dark background (digits and MNIST do
 *photo* (its paper is not a clean background) is also tidied like the training images: levels
 stretched (grey paper -> background, strongest ink -> full ink) and the window put around the ink,
 which then spans as much of the frame as the ink of a typical training image does.
-Needs Pillow (``pip install nnrun[images]``).
+Images are read with Pillow, which matplotlib already requires.
 """
 import os
 from dataclasses import dataclass
@@ -113,7 +113,7 @@ def read_image(path, channels, thumbnail=256):
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
-        raise ConfigError("reading images needs Pillow: pip install 'nnrun[images]'") from None
+        raise ConfigError("reading images needs Pillow (matplotlib's own dependency): pip install Pillow") from None
     Image.MAX_IMAGE_PIXELS = None  # nnrun checks the size itself, with a one-line error instead of a warning
     try:
         with Image.open(path) as opened:
@@ -266,28 +266,32 @@ def misclassified(config, data, model, run_dir, limit=48):
 
 
 def plot_image_grid(images, titles, path, title="", insets=None, columns=4):
-    """Images in a grid, each titled (the course's ``vis_img_label``); ``insets``: small images in a corner.
+    """Images in a grid, each titled (the course's ``vis_img_label``); ``insets``: for each image,
+    what the model saw, drawn small beside it and labelled.
 
     Images are PIL images or (rows, cols, channels) arrays in [0, 1]; one channel is drawn in gray.
     """
     from .plots import figure, save
 
     rows = max(1, -(-len(images) // columns))
-    fig = figure(figsize=(2.2 * columns, 2.5 * rows), layout="constrained")
+    pair = insets is not None
+    fig = figure(figsize=((3.3 if pair else 2.2) * columns, 2.6 * rows), layout="constrained")
     # no ticks to lay out: twice as fast
-    axes = fig.subplots(rows, columns, squeeze=False, subplot_kw={"xticks": [], "yticks": []})
+    axes = fig.subplots(rows, columns * (2 if pair else 1), squeeze=False,
+                        gridspec_kw={"width_ratios": [2, 1] * columns} if pair else None,
+                        subplot_kw={"xticks": [], "yticks": []})
     for ax in axes.ravel():
         ax.axis("off")
+    cells = axes.reshape(rows * columns, 2 if pair else 1)
     for i, (image, label) in enumerate(zip(images, titles)):
-        ax = axes.ravel()[i]
-        _show(ax, image)
-        ax.set_title(label, fontsize=9)
-        if insets is not None:
-            inset = ax.inset_axes([0.68, 0.68, 0.32, 0.32])
-            _show(inset, insets[i])
-            inset.set_xticks([])
-            inset.set_yticks([])
-            for spine in inset.spines.values():
+        _show(cells[i][0], image)
+        cells[i][0].set_title(label, fontsize=9)
+        if pair:
+            view = cells[i][1]
+            _show(view, insets[i])
+            view.axis("on")
+            view.set_title("model's view", fontsize=8, color="#d04010")
+            for spine in view.spines.values():
                 spine.set_edgecolor("#d04010")
     if len(images) == 0:
         axes[0, 0].text(0.5, 0.5, "nothing to show", ha="center", va="center", transform=axes[0, 0].transAxes)

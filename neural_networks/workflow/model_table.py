@@ -3,6 +3,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .tables import format_table, wrap_text
+
 # Layer arguments the table shows in columns of their own (or as the output shape), not beside the kind.
 _OWN_COLUMNS = ("name", "n_out", "activation", "weight_init")
 
@@ -32,10 +34,10 @@ def layer_rows(model, input_shape, dtype=np.float32):
     rows = [LayerRow("input", "", "", tuple(input_shape), 0, 0, "")]
     for i, layer in enumerate(model.layers):
         X = layer.forward(X, training=False)
-        activation = layer.activation.name
+        nonlinearity = getattr(layer, "cell", layer.activation)  # a recurrent layer's acts inside its loop
         rows.append(LayerRow(
             f"layers.{i}", spec_text(layer.get_config(), _OWN_COLUMNS),
-            "" if activation == "linear" else spec_text(layer.activation.config),
+            "" if nonlinearity.name == "linear" else spec_text(nonlinearity.config),
             X.shape[1:], sum(p.size for p in layer.parameters.values()),
             sum(b.size for b in layer.buffers.values()),
             spec_text(layer.weight_init.config) if layer.parameters else ""))
@@ -55,33 +57,20 @@ def shape_text(shape):
     return "[" + ", ".join(str(n) for n in shape) + "]"
 
 
-def format_table(header, lines):
-    """Text columns under a header and a rule; integer columns right-aligned with thousands separators."""
-    def integer(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    texts = [[f"{v:,}" if integer(v) else str(v) for v in line] for line in [header, *lines]]
-    widths = [max(len(t[j]) for t in texts) for j in range(len(header))]
-    right = [all(integer(line[j]) for line in lines) for j in range(len(header))]
-    table = ["  ".join(t.rjust(w) if r else t.ljust(w) for t, w, r in zip(line, widths, right)).rstrip()
-             for line in texts]
-    rule = "-" * max(len(t) for t in table)
-    return [table[0], rule, *table[1:], rule]
-
-
-def format_summary(config, data, model):
-    """The summary table with the data above and the totals, initializers, loss and optimizer below."""
+def format_summary(config, data, model, width=None):
+    """The summary table with the data above and the totals, initializers, loss and optimizer below,
+    every line fitting ``width`` (default: the terminal's) columns."""
     rows = layer_rows(model, data.input_shape, np.dtype(config["dtype"]))
     header = ["layer", "kind", "activation", "output shape", "parameters"]
     lines = [[r.name, r.kind, r.activation, shape_text(r.shape), r.parameters] for r in rows]
     classes = f", {len(data.classes)} classes" if data.task == "classification" else ", regression"
     total = sum(r.parameters for r in rows)
     buffers = sum(r.buffers for r in rows)
-    text = [f"model {config['name']!r}: data {config['data']['name']} ({len(data.train):,} train / "
-            f"{len(data.val):,} validation / {len(data.test):,} test samples{classes}), {config['dtype']}",
-            *format_table(header, lines),
-            f"total parameters: {total:,}" + (f" (+ {buffers:,} saved buffer values)" if buffers else ""),
-            f"initializer: {initializer_text(rows)}",
-            f"loss: {spec_text(model.loss.config)}",
-            f"optimizer: {spec_text(config['optimizer'])}"]
-    return "\n".join(text)
+    prose = [f"model {config['name']!r}: data {config['data']['name']} ({len(data.train):,} train / "
+             f"{len(data.val):,} validation / {len(data.test):,} test samples{classes}), {config['dtype']}",
+             f"total parameters: {total:,}" + (f" (+ {buffers:,} saved buffer values)" if buffers else ""),
+             f"initializer: {initializer_text(rows)}",
+             f"loss: {spec_text(model.loss.config)}",
+             f"optimizer: {spec_text(config['optimizer'])}"]
+    text = [prose[0], *format_table(header, lines, width), *prose[1:]]
+    return "\n".join(wrap_text(line, width) for line in text)

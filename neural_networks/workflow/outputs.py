@@ -31,16 +31,22 @@ def finish(run_dir, config, data, model, trainer, summary):
     if config["log"]["plot"]:
         from .diagram import plot_architecture
         from .images import image_shape
-        from .plots import plot_confusion, plot_curves
+        from .plots import plot_confusion, plot_curves, plot_predictions
         from .weight_images import plot_weights
 
         plot_architecture(model, data.input_shape, os.path.join(run_dir, "architecture.png"), summary["name"],
                           config["dtype"], data)
-        for metric in ("loss", "error"):
-            plot_curves(trainer.history, metric, os.path.join(run_dir, f"{metric}.png"), summary["name"])
-        if data.task == "classification" and len(data.test):
+        regression = data.task != "classification"
+        for metric in ("loss", "error"):  # a regression's error is its MSE: a log axis, as for the loss
+            plot_curves(trainer.history, metric, os.path.join(run_dir, f"{metric}.png"), summary["name"],
+                        best_epoch=best_state.epoch, log=metric == "loss" or regression,
+                        ylabel="error (mean squared)" if regression and metric == "error" else None)
+        if not regression and len(data.test):
             plot_confusion(np.array(summary["test"]["confusion_matrix"]), data.classes,
                            os.path.join(run_dir, "confusion_matrix.png"), f"{summary['name']}: test split")
+        if regression and len(data.test):
+            plot_predictions(raw_inputs(data, data.test.X), data.test.Y, outputs,
+                             os.path.join(run_dir, "predictions.png"), f"{summary['name']}: test split")
         shape = image_shape(config, data)
         plot_boundaries(run_dir, data, model, trainer, summary, shape)
         if shape:
@@ -60,6 +66,11 @@ def plot_boundaries(run_dir, data, model, trainer, summary, image_shape):
     frames = trainer.callback(BoundaryFrames)
     if frames and frames.epochs:
         write_gif(frames, trainer.history, os.path.join(run_dir, "decision_boundary.gif"), summary["name"])
+
+
+def raw_inputs(data, X):
+    """Inputs as the data gave them, before the fitted preprocessing X' = (X - shift) / scale."""
+    return X.reshape(len(X), -1) * data.scale + data.shift
 
 
 def test_metrics(data, loss, error, outputs):

@@ -8,15 +8,20 @@ from ..config import yamlio
 from ..config.errors import ConfigError, DamagedFile
 from .results import find_runs, is_run, read_run
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:.9em;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;
-text-align:right}th{background:#f3f3f3}img{max-width:100%;display:block;margin:1em 0}
+# The page uses the window's width; a wide table scrolls inside its own box, its first column
+# (the run) staying in view.
+STYLE = """body{font-family:system-ui,sans-serif;margin:1.5em 2em;color:#222}
+.table{overflow:auto;max-width:100%;max-height:36em;margin:1em 0;border:1px solid #ddd}
+table{border-collapse:separate;border-spacing:0;font-size:.9em}
+td,th{border-right:1px solid #ddd;border-bottom:1px solid #ddd;padding:.25em .6em;text-align:right;
+white-space:nowrap;background:#fff}th{background:#f3f3f3;position:sticky;top:0;z-index:1}
+td:first-child,th:first-child{position:sticky;left:0;text-align:left;z-index:2}th:first-child{z-index:3}
+.plots{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
+img{max-width:100%;display:block}
 pre{background:#f7f7f7;padding:1em;overflow:auto}"""
-
-
 # the run folder's pictures shown, in this order, when present (the GIF plays in the page)
-RUN_PLOTS = ("loss.png", "error.png", "confusion_matrix.png", "decision_boundary.png", "decision_boundary.gif",
-             "weights.png")
+RUN_PLOTS = ("loss.png", "error.png", "confusion_matrix.png", "predictions.png", "decision_boundary.png",
+             "decision_boundary.gif", "weights.png", "architecture.png")
 
 
 def image(data, kind="png"):
@@ -38,7 +43,7 @@ def figure_png(draw):
 def table(frame):
     """An HTML table that scrolls sideways when it is wider than the page."""
     text = frame.to_html(index=False, border=0, float_format=lambda v: f"{v:.4g}", na_rep="")
-    return f'<div style="overflow-x:auto">{text}</div>'
+    return f'<div class="table">{text}</div>'
 
 
 def run_section(run_dir):
@@ -58,9 +63,11 @@ def run_section(run_dir):
     parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
     plots = [name for name in RUN_PLOTS if os.path.isfile(os.path.join(run_dir, name))]
     if plots:
+        pictures = []
         for name in plots:
             with open(os.path.join(run_dir, name), "rb") as f:
-                parts.append(image(f.read(), os.path.splitext(name)[1][1:]))
+                pictures.append(image(f.read(), os.path.splitext(name)[1][1:]))
+        parts.append(f'<div class="plots">{"".join(pictures)}</div>')
     elif len(metrics):
         parts.append(image(figure_png(lambda path: compare([run_dir], path=path))))
     if test.get("per_class"):

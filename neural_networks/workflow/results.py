@@ -131,18 +131,23 @@ def run_row(run_dir, loaded, keys=(), metric="val_loss"):
     row.update({f"best_{metric}": values.min() if len(values) else float("nan"),
                 f"final_{metric}": values.iloc[-1] if len(values) else float("nan"),
                 "best_epoch": int(metrics["epoch"][values.idxmin()]) if values.notna().any() else None,
-                "epochs": len(metrics), "test_loss": test.get("loss"), "test_accuracy": test.get("accuracy"),
-                "test_error": test.get("error"), "seconds": summary.get("seconds")})
+                "epochs": len(metrics), "test_epoch": summary.get("best_epoch"), "test_loss": test.get("loss"),
+                "test_accuracy": test.get("accuracy"), "test_error": test.get("error"),
+                "seconds": summary.get("seconds")})
     return row
 
 
 def runs_frame(run_dirs, loaded, keys=(), metric="val_loss"):
     """A pandas table of runs (``loaded``: their :func:`read_run`) sorted by their best ``metric``
-    (lowest first); empty test columns dropped."""
+    (lowest first); empty test columns dropped, and ``test_epoch`` (the epoch of the saved best
+    parameters that the test columns come from) unless it is ``best_epoch`` in every run."""
     import pandas as pd
 
     frame = pd.DataFrame([run_row(path, run, keys, metric) for path, run in zip(run_dirs, loaded)])
     empty = [c for c in TEST_COLUMNS if frame[c].isna().all()]
+    same = frame["test_epoch"].isna() | (frame["test_epoch"] == frame["best_epoch"])
+    if same.all() or len(empty) == len(TEST_COLUMNS):
+        empty.append("test_epoch")
     return frame.drop(columns=empty).sort_values(f"best_{metric}", kind="stable", na_position="last",
                                                  ignore_index=True)
 
@@ -199,6 +204,23 @@ def listing(directory="experiments", sort=None):
                               na_position="last", ignore_index=True)
     frame.attrs["damaged"] = list(damaged.values())
     return frame
+
+
+# ``nnrun list`` at 80 columns: the columns left out first when they do not all fit
+LIST_OPTIONAL = ("test_error", "batch", "optimizer", "date", "status", "val_error")
+
+
+def listing_table(frame, width=None):
+    """``nnrun list``'s table fitted to the terminal, its dates shortened to month-day hour:minute."""
+    from .tables import format_frame
+
+    frame = frame.assign(date=[str(d)[5:16].replace("T", " ") for d in frame["date"]])
+    return format_frame(frame, width, optional_columns(frame, LIST_OPTIONAL))
+
+def optional_columns(frame, optional):
+    """``optional`` without ``status`` when a run did not complete: a damaged or diverged run says so."""
+    keep_status = "status" in frame.columns and (frame["status"] != "completed").any()
+    return [c for c in optional if not (c == "status" and keep_status)]
 
 
 def flatten(config, prefix=""):

@@ -77,6 +77,9 @@ def finished(run_dir, config):
     from .loading import run_config
 
     saved, wanted = (yamlio.load(yamlio.dump(c)) for c in (run_config(run_dir), config))
+    for kept, asked in zip(saved["model"]["layers"], wanted["model"]["layers"]):
+        if isinstance(asked, dict) and asked.get("n_out", 0) is None:  # the run saved the size the data gave
+            kept["n_out"] = None
     if {**saved, "log": None} != {**wanted, "log": None}:
         raise ConfigError(f"{run_dir} was trained with a different config: give this sweep another --name")
     path = os.path.join(run_dir, "summary.json")
@@ -156,6 +159,13 @@ def connected(backend, scheduler):
         raise ConfigError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
     with client:
         yield
+
+
+def sweep_table(frame, width=None):
+    """The sweep's runs (names inside the sweep folder) as a table that fits the terminal."""
+    from .compare import compare_table
+
+    return compare_table(frame, width).split("\n", 1)[1]
 
 
 def write_results(sweep_dir, run_dirs, keys):
