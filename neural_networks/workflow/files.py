@@ -102,6 +102,16 @@ def remove_temporary(folder):
                 os.remove(os.path.join(root, name))
 
 
+def unique_path(path):
+    """``path``, or ``stem-1.ext``, ``stem-2.ext``, ... when it exists: a default output never replaces a file."""
+    stem, ext = os.path.splitext(path)
+    attempt = 0
+    while os.path.exists(path):
+        attempt += 1
+        path = f"{stem}-{attempt}{ext}"
+    return path
+
+
 def atomic_write(path, write, mode="w"):
     """Call ``write(file)`` on a temporary file beside ``path``, then move it into place."""
     folder = os.path.dirname(path) or "."
