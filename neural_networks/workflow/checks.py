@@ -22,7 +22,7 @@ from ..trainer import Trainer, evaluate
 TINY = 20          # samples the network must overfit
 MOST_STEPS = 500   # full-batch steps it gets to do so
 BASELINE = 200     # samples trained on, real and zeroed inputs ...
-BASELINE_STEPS = 150  # ... for this many mini-batch steps each
+BASELINE_STEPS = 50  # ... for this many mini-batch steps each
 
 
 class Check(typing.NamedTuple):
