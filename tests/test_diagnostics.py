@@ -1,4 +1,5 @@
 """Per-layer diagnostics: values computed by hand on a tiny network, the warnings, the run folder's files."""
+import base64
 import json
 import os
 
@@ -115,7 +116,12 @@ def test_planted_dead_relu_network_is_flagged(tmp_path):
     assert list(frame.columns) == COLUMNS and len(frame) == 3 * 2
     assert (frame[frame.layer == 0].dead_fraction == 1.0).all()
     assert frame[frame.layer == 1].dead_fraction.isna().all()
-    assert os.path.isfile(os.path.join(run_dir, "diagnostics.png"))
+    png = open(os.path.join(run_dir, "diagnostics.png"), "rb").read()
+    assert png[:4] == b"\x89PNG"
+    report = CliRunner().invoke(main, ["report", run_dir])
+    assert report.exit_code == 0, report.output
+    page = open(os.path.join(run_dir, "report.html")).read()
+    assert base64.b64encode(png).decode("ascii") in page and expected in page
 
 
 def test_diagnostics_off_writes_no_files_and_trains_the_same(tmp_path):
