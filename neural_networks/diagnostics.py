@@ -43,6 +43,12 @@ def weight_keys(layer):
     return tuple(declared) if declared is not None else tuple(k for k in layer.parameters if k.startswith("W"))
 
 
+def output_activation(layer):
+    """The name of the function whose values the layer outputs: its activation, or a recurrent cell's."""
+    name = layer.activation.name
+    return getattr(layer, "cell", layer.activation).name if name == "linear" else name
+
+
 def norm(arrays):
     """||(a_1, a_2, ...)||_2: the L2 norm of the arrays taken together as one vector (in float64)."""
     return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
@@ -115,7 +121,7 @@ class Diagnostics(Callback):
         X, values = self.probe, []
         for i, layer in enumerate(trainer.model.layers):
             X = layer.forward(X, training=False)
-            mean, std, dead, saturated = activation_stats(layer.activation.name, X)
+            mean, std, dead, saturated = activation_stats(output_activation(layer), X)
             measured = {"epoch": row["epoch"], "layer": i, "name": layer.name, "activation_mean": mean,
                         "activation_std": std, "dead_fraction": dead, "saturated_fraction": saturated,
                         "grad_norm": None, "weight_norm": None, "update_ratio": None}
@@ -189,4 +195,5 @@ def warnings(rows, labels):
 
 def labels(model):
     """What the warnings call each layer: its activation, or its name when it has none (``relu``, ``conv2d``)."""
-    return [layer.name if layer.activation.name == "linear" else layer.activation.name for layer in model.layers]
+    names = [(layer.name, output_activation(layer)) for layer in model.layers]
+    return [name if activation == "linear" else activation for name, activation in names]

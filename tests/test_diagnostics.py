@@ -137,3 +137,13 @@ def test_diagnostics_off_writes_no_files_and_trains_the_same(tmp_path):
     for name in ("best.npz", "last.npz"):
         got, want = (np.load(os.path.join(d, "parameters", name)) for d in (on, off))
         assert all(np.array_equal(got[k], want[k]) for k in got.files)
+
+
+def test_a_recurrent_layer_is_measured_by_its_cell_activation():
+    from neural_networks.diagnostics import labels, output_activation
+    from neural_networks.layers import initialize_layer
+
+    assert output_activation(initialize_layer("elman", n_out=2)) == "tanh"
+    assert output_activation(initialize_layer("relu")) == "relu"
+    model = NeuralNetwork([initialize_layer("elman", n_out=2, activation="sigmoid"), initialize_layer("flatten")])
+    assert labels(model) == ["sigmoid", "flatten"]
