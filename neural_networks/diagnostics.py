@@ -37,12 +37,6 @@ SATURATION_MARGIN = 0.01  # "within 1% of the bounds": 1% of the output range
 HISTOGRAM_VALUES = 2000  # activation values kept per layer for the histograms of the first and last epoch
 
 
-def weight_keys(layer):
-    """The names of a layer's weights (not biases): its ``decayed`` declaration, else the ``W*`` keys."""
-    declared = getattr(layer, "decayed", None)
-    return tuple(declared) if declared is not None else tuple(k for k in layer.parameters if k.startswith("W"))
-
-
 def output_activation(layer):
     """The name of the function whose values the layer outputs: its activation, or a recurrent cell's."""
     name = layer.activation.name
@@ -94,11 +88,11 @@ class Diagnostics(Callback):
     def on_train_begin(self, trainer):
         train = trainer.data.train
         self.probe = train.X.take(probe_rows(len(train), trainer.rng), axis=0)
-        self.weighted = [i for i, layer in enumerate(trainer.model.layers) if weight_keys(layer)]
+        self.weighted = [i for i, layer in enumerate(trainer.model.layers) if layer.decayed]
 
     def weights(self, trainer, i):
         layer = trainer.model.layers[i]
-        return [layer.parameters[k] for k in weight_keys(layer)]
+        return [layer.parameters[k] for k in layer.decayed]
 
     def on_epoch_begin(self, trainer, epoch):
         self.grad_sums = dict.fromkeys(self.weighted, 0.0)
@@ -112,7 +106,7 @@ class Diagnostics(Callback):
     def on_batch_end(self, trainer, batch):
         layers = trainer.model.layers
         for i in self.weighted:
-            self.grad_sums[i] += norm([layers[i].gradients[k] for k in weight_keys(layers[i])])
+            self.grad_sums[i] += norm([layers[i].gradients[k] for k in layers[i].decayed])
         self.steps += 1
         if batch["index"] == batch["batches"] - 2:
             self.snapshot(trainer)

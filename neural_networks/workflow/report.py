@@ -13,13 +13,9 @@ table{border-collapse:collapse;font-size:.9em;margin:1em 0}td,th{border:1px soli
 text-align:right}th{background:#f3f3f3}img{max-width:100%;display:block;margin:1em 0}
 pre{background:#f7f7f7;padding:1em;overflow:auto}"""
 
-# pictures a run folder may hold, shown after the curves when present (add a new kind here)
-OPTIONAL_PICTURES = ("diagnostics.png",)
-
-
 # the run folder's pictures shown, in this order, when present (the GIF plays in the page)
 RUN_PLOTS = ("loss.png", "error.png", "confusion_matrix.png", "decision_boundary.png", "decision_boundary.gif",
-             "weights.png")
+             "weights.png", "diagnostics.png")
 
 
 def image(data, kind="png"):
@@ -59,6 +55,9 @@ def run_section(run_dir):
              **{f"test {k}": v for k, v in test.items() if not isinstance(v, (dict, list))}}
     facts = pd.DataFrame({"result": list(facts), "value": list(facts.values())})
     parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
+    if summary.get("warnings"):
+        items = "".join(f"<li>{html.escape(warning)}</li>" for warning in summary["warnings"])
+        parts.append(f"<h3>Warnings</h3><ul>{items}</ul>")
     plots = [name for name in RUN_PLOTS if os.path.isfile(os.path.join(run_dir, name))]
     if plots:
         for name in plots:
@@ -66,13 +65,6 @@ def run_section(run_dir):
                 parts.append(image(f.read(), os.path.splitext(name)[1][1:]))
     elif len(metrics):
         parts.append(image(figure_png(lambda path: compare([run_dir], path=path))))
-    if summary.get("warnings"):
-        items = "".join(f"<li>{html.escape(warning)}</li>" for warning in summary["warnings"])
-        parts.append(f"<h3>Warnings</h3><ul>{items}</ul>")
-    for name in OPTIONAL_PICTURES:
-        if os.path.isfile(os.path.join(run_dir, name)):
-            with open(os.path.join(run_dir, name), "rb") as f:
-                parts.append(image(f.read()))
     if test.get("per_class"):
         parts.append(table(pd.DataFrame(test["per_class"]).T.rename_axis("class").reset_index()))
     parts.append(f"<pre>{html.escape(yamlio.dump(config))}</pre>")
