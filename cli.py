@@ -98,9 +98,9 @@ def train_run(config, overrides, name, seed, epochs, save_dir, quiet, resume=Non
     if not quiet:
         from neural_networks.workflow.scores import result_line
 
-        click.echo(result_line(summary))
         for warning in summary.get("warnings", []):
             click.echo(f"warning: {warning}")
+        click.echo(result_line(summary))
     click.echo(run_dir)
 
 

@@ -148,7 +148,8 @@ def warnings(rows, labels):
 
     - dead ReLUs: at least half the units of a ReLU layer dead at the end, with the epoch since when;
     - saturation: at least half a sigmoid/tanh layer's outputs saturated at the end;
-    - update ratio: the median over epochs above 3e-2 (lr too high) or below 1e-6 (lr too low);
+    - update ratio: the median over the later half of the epochs above 5e-2 (lr too high) or below
+      1e-6 (lr too low);
     - vanishing or exploding gradients: the first weighted layer's gradient norm under 1e-4 or over
       1e4 times the last's, in the final epoch.
     """
@@ -172,8 +173,8 @@ def warnings(rows, labels):
                          "try standardized inputs, xavier_uniform or a lower lr")
         ratios = [row["update_ratio"] for row in mine if row["update_ratio"] is not None]
         if ratios:
-            median = float(np.median(ratios))
-            if median > 3e-2:
+            median = float(np.median(ratios[len(ratios) // 2:]))  # the later half: past the first big steps
+            if median > 5e-2:
                 found.append(f"layer {i}: update ratio {median:.0e}, far above 1e-3: lr is probably too high")
             elif median < 1e-6:
                 found.append(f"layer {i}: update ratio {median:.0e}, far below 1e-3: lr is probably too low")
