@@ -157,8 +157,8 @@ def test_parallel_shell_loop_with_one_name_gives_distinct_intact_folders(tmp_pat
         assert summary["status"] == "completed" and f"optimizer.lr={lr}" in summary["overrides"]
         assert yaml.safe_load(open(os.path.join(folder, "config.yaml")))["optimizer"]["lr"] == lr
         assert len(pd.read_csv(os.path.join(folder, "metrics.csv"))) == SINE["train"]["epochs"]
-        assert sorted(os.listdir(folder)) == ["config.yaml", "metrics.csv", "parameters", "predictions.csv",
-                                              "summary.json"]
+        assert sorted(os.listdir(folder)) == ["config.yaml", "diagnostics.csv", "metrics.csv", "parameters",
+                                              "predictions.csv", "summary.json"]
 
 
 # --- sweeps ---
