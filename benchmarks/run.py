@@ -7,6 +7,7 @@ tiny     4-16-3 on 16-sample batches: steps per second (nnrun >= 0.6x the hand l
 startup  ``nnrun --help`` (<= 0.3 s) and ``nnrun train configs/iris.yaml --quiet`` (<= 3 s), whole processes.
 memory   peak RSS of ``nnrun train`` running the mlp epoch on an .npz file (<= 2x the data's bytes + 200 MB).
 gflops   the mlp run's arithmetic rate (3x the forward pass's multiply-adds) over measured float32 GEMM peak.
+diagnostics  the mlp epoch with and without the per-layer diagnostics callback (<= 1.05x).
 
 Contestants run in one process, interleaved round by round in a shuffled order, and the medians are
 compared, so that a busy machine slows them all alike. nnrun runs its own path: the config resolved
@@ -58,9 +59,12 @@ def mlp_config(sizes, batch_size, lr, data=None, **sections):
             "optimizer": {"name": "sgd", "lr": lr, "momentum": 0.9}, "train": {"epochs": 1}, **sections}
 
 
-def nnrun_trainer(sizes, X, Y, batch_size, lr):
-    """A function that trains one epoch per call through nnrun's own config, model, optimizer and Trainer."""
+def nnrun_trainer(sizes, X, Y, batch_size, lr, diagnostics=False):
+    """A function that trains one epoch per call through nnrun's own config, model, optimizer and Trainer
+    (with the per-layer :class:`~neural_networks.diagnostics.Diagnostics` too if ``diagnostics``)."""
+    from neural_networks.callbacks import standard_callbacks
     from neural_networks.config.schema import resolve
+    from neural_networks.diagnostics import Diagnostics
     from neural_networks.data import Data, Split
     from neural_networks.models import NeuralNetwork
     from neural_networks.optimizers import initialize_optimizer
@@ -77,7 +81,8 @@ def nnrun_trainer(sizes, X, Y, batch_size, lr):
 
     def epoch():
         trainer = Trainer(model, optimizer, data, rng, batch_size=config["data"]["batch_size"],
-                          epochs=config["train"]["epochs"])
+                          epochs=config["train"]["epochs"],
+                          callbacks=standard_callbacks() + ([Diagnostics()] if diagnostics else []))
         row = trainer.fit()[-1]
         return row["train_loss"], row["train_error"]
 
@@ -96,10 +101,10 @@ CONTESTANTS = {"nnrun": nnrun_trainer, "hand NumPy": hand_trainer,
                "PyTorch": others.torch_trainer, "scikit-learn": others.sklearn_trainer}
 
 
-def race(sizes, X, Y, batch_size, lr, repeats, clock):
+def race(sizes, X, Y, batch_size, lr, repeats, clock, contestants=CONTESTANTS):
     """Seconds per epoch of every installed contestant, as (median, best), timed round by round in a
     shuffled order (so that none always follows the same one), each after a garbage collection."""
-    epochs = {name: make(sizes, X, Y, batch_size, lr) for name, make in CONTESTANTS.items()}
+    epochs = {name: make(sizes, X, Y, batch_size, lr) for name, make in contestants.items()}
     epochs = {name: epoch for name, epoch in epochs.items() if epoch is not None}
     for epoch in epochs.values():  # warm-up: first-call set-up, caches, thread pools
         epoch()
@@ -206,6 +211,16 @@ def bench_mlp(samples, repeats, clock, medians, rows):
     return mlp["nnrun"][0]
 
 
+def bench_diagnostics(samples, repeats, clock, rows):
+    """The mlp epoch with the per-layer diagnostics against the same epoch without them."""
+    X, Y = synthetic(samples, MLP)
+    contestants = {"plain": nnrun_trainer,
+                   "diagnostics": lambda *args: nnrun_trainer(*args, diagnostics=True)}
+    times = race(MLP, X, Y, 128, 0.01, repeats, clock, contestants)
+    compare(rows, "diagnostics: mlp epoch with / without", times["diagnostics"], times["plain"], "<= 1.05",
+            lambda ratio: ratio <= 1.05)
+
+
 def bench_tiny(repeats, clock, medians, rows):
     """The tiny race (2,000 steps an epoch) in steps per second, and its checks."""
     X, Y = synthetic(32000, TINY)
@@ -231,7 +246,8 @@ def bench_startup(repeats, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="mlp,tiny,startup,memory,gflops", help="comma-separated benchmarks")
+    parser.add_argument("--only", default="mlp,tiny,startup,memory,gflops,diagnostics",
+                        help="comma-separated benchmarks")
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per contestant (default 5)")
     parser.add_argument("--samples", type=int, default=60000, help="mlp samples per epoch (default 60000)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
@@ -259,6 +275,8 @@ def main():
     medians, rows = [], []
     if "mlp" in only or "gflops" in only:
         mlp_seconds = bench_mlp(args.samples, args.repeats, clock, medians, rows)
+    if "diagnostics" in only:
+        bench_diagnostics(args.samples, args.repeats, clock, rows)
     if "tiny" in only:
         bench_tiny(3 * args.repeats, clock, medians, rows)  # short epochs: three times the rounds
     if "startup" in only:

@@ -441,7 +441,7 @@ def test_gradcheck_prints_its_table():
     result = nnrun("gradcheck", IRIS)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["layer", "name", "gradient", "relative", "error"]
+    assert lines[0].split() == ["layer", "name", "gradient", "relative", "error", "kinks/checked"]
     checked = {(line.split()[1], line.split()[2]) for line in lines[1:-1] if line.split()[0].isdigit()}
     assert checked == {("fully_connected", key) for key in ("X", "W", "b")}
     worst = float(lines[-1].split()[3])

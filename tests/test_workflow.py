@@ -107,8 +107,11 @@ def test_resume_after_kill_9_and_ctrl_c_gives_identical_results(tmp_path, refere
     assert process.returncode == 0, err
     assert out.splitlines() == [run_dir]
     pd.testing.assert_frame_equal(metrics_without_time(run_dir), metrics_without_time(reference))
+    diagnostics = [open(os.path.join(d, "diagnostics.csv")).read() for d in (run_dir, reference)]
+    assert diagnostics[0] == diagnostics[1] and len(diagnostics[0].splitlines()) > SLOW["train"]["epochs"]
     summary, expected = (files.read_json(os.path.join(d, "summary.json")) for d in (run_dir, reference))
     assert summary["status"] == "completed" and summary["resumed"] == 2
+    assert summary["warnings"] == expected["warnings"]
     assert (summary["best_epoch"], summary["test"]) == (expected["best_epoch"], expected["test"])
     for which in ("best", "last"):
         got, want = (files.read_arrays(os.path.join(d, "parameters", f"{which}.npz")) for d in (run_dir, reference))
@@ -154,8 +157,8 @@ def test_parallel_shell_loop_with_one_name_gives_distinct_intact_folders(tmp_pat
         assert summary["status"] == "completed" and f"optimizer.lr={lr}" in summary["overrides"]
         assert yaml.safe_load(open(os.path.join(folder, "config.yaml")))["optimizer"]["lr"] == lr
         assert len(pd.read_csv(os.path.join(folder, "metrics.csv"))) == SINE["train"]["epochs"]
-        assert sorted(os.listdir(folder)) == ["config.yaml", "metrics.csv", "parameters", "predictions.csv",
-                                              "summary.json"]
+        assert sorted(os.listdir(folder)) == ["config.yaml", "diagnostics.csv", "metrics.csv", "parameters",
+                                              "predictions.csv", "summary.json"]
 
 
 # --- sweeps ---

@@ -53,8 +53,9 @@ def train_settings(epochs: PositiveInt = 100,
     """``train``: number of epochs, early stopping, and the metric that picks the best epoch."""
 
 
-def log_settings(save_dir: str = "experiments", plot: bool = True):
-    """``log``: where run folders go and whether to draw the curves."""
+def log_settings(save_dir: str = "experiments", plot: bool = True, diagnostics: bool = True):
+    """``log``: where run folders go, whether to draw the curves, and whether to measure every layer
+    each epoch (diagnostics.csv, diagnostics.png and the warnings in summary.json)."""
 
 
 def run_config(name: typing.Optional[str] = None, seed: NonNegativeInt = 0,

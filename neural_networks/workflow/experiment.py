@@ -11,9 +11,10 @@ from .boundary import BoundaryFrames, applies as boundary_applies
 from .build import build
 from .loading import run_config
 from .outputs import finish
-from .run_callbacks import Checkpointer, MetricsWriter
+from .run_callbacks import Checkpointer, DiagnosticsWriter, MetricsWriter
 from ..callbacks import ProgressBar, standard_callbacks
 from ..config.errors import ConfigError, DamagedFile, TrainingError
+from ..diagnostics import Diagnostics
 from ..config.schema import check_name
 from ..trainer import Trainer
 
@@ -105,12 +106,16 @@ def resume(run_dir, progress=False):
 
 def run_callbacks(run_dir, config, data, progress=False, elapsed=0.0):
     """The callbacks of a run: the standard ones for its ``train`` settings, the decision-boundary
-    frames (plots of 2-feature classification), then the run folder's writers (the checkpoint
-    after everything it saves, and before ``metrics.csv``, which so never runs ahead of it)."""
+    frames (plots of 2-feature classification), the per-layer diagnostics (``log.diagnostics``), then
+    the run folder's writers (the checkpoint after everything it saves, and before the CSV files,
+    which so never run ahead of it)."""
     train = config["train"]
     frames = [BoundaryFrames(data)] if config["log"]["plot"] and boundary_applies(data) else []
+    measure = config["log"]["diagnostics"]
     return [*standard_callbacks(train["monitor"], train["early_stopping"], progress), *frames,
-            Checkpointer(run_dir, config, elapsed), MetricsWriter(os.path.join(run_dir, "metrics.csv"))]
+            *([Diagnostics()] if measure else []),
+            Checkpointer(run_dir, config, elapsed), MetricsWriter(os.path.join(run_dir, "metrics.csv")),
+            *([DiagnosticsWriter(os.path.join(run_dir, "diagnostics.csv"))] if measure else [])]
 
 
 def train(run_dir, config, built, summary, progress=False, saved=None, callbacks=()):

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import files
 from ..callbacks import BestState, monitored
+from ..diagnostics import Diagnostics, labels, warnings
 from ..metrics import METRICS
 from ..trainer import evaluate
 
@@ -28,6 +29,8 @@ def finish(run_dir, config, data, model, trainer, summary):
         best_epoch=best_state.epoch, epochs_run=len(trainer.history), monitor=monitored(best_state.monitor, data),
         best={k: best[k] for k in METRICS}, final={k: trainer.history[-1][k] for k in METRICS},
         test=test_metrics(data, test_loss, test_error, outputs))
+    diagnostics = trainer.callback(Diagnostics)
+    summary["warnings"] = warnings(diagnostics.rows, labels(model)) if diagnostics else []
     if config["log"]["plot"]:
         from .diagram import plot_architecture
         from .images import image_shape
@@ -51,6 +54,11 @@ def finish(run_dir, config, data, model, trainer, summary):
         plot_boundaries(run_dir, data, model, trainer, summary, shape)
         if shape:
             plot_weights(model, data, shape, os.path.join(run_dir, "weights.png"), f"{summary['name']}: first layer")
+        if diagnostics and diagnostics.rows:
+            from .diagnostics_plot import plot_diagnostics
+
+            plot_diagnostics(diagnostics.rows, diagnostics.histograms, labels(model),
+                             os.path.join(run_dir, "diagnostics.png"), summary["name"])
     files.write_json(os.path.join(run_dir, "summary.json"), summary)
 
 

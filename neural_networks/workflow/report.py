@@ -19,9 +19,10 @@ td:first-child,th:first-child{position:sticky;left:0;text-align:left;z-index:2}t
 .plots{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
 img{max-width:100%;display:block}
 pre{background:#f7f7f7;padding:1em;overflow:auto}"""
+
 # the run folder's pictures shown, in this order, when present (the GIF plays in the page)
 RUN_PLOTS = ("loss.png", "error.png", "confusion_matrix.png", "predictions.png", "decision_boundary.png",
-             "decision_boundary.gif", "weights.png", "architecture.png")
+             "decision_boundary.gif", "weights.png", "diagnostics.png", "architecture.png")
 
 
 def image(data, kind="png"):
@@ -61,6 +62,9 @@ def run_section(run_dir):
              **{f"test {k}": v for k, v in test.items() if not isinstance(v, (dict, list))}}
     facts = pd.DataFrame({"result": list(facts), "value": list(facts.values())})
     parts = [f"<h2>{html.escape(run_dir)}</h2>", table(facts)]
+    if summary.get("warnings"):
+        items = "".join(f"<li>{html.escape(warning)}</li>" for warning in summary["warnings"])
+        parts.append(f"<h3>Warnings</h3><ul>{items}</ul>")
     plots = [name for name in RUN_PLOTS if os.path.isfile(os.path.join(run_dir, name))]
     if plots:
         pictures = []

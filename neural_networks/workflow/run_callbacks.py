@@ -1,21 +1,26 @@
-"""The callbacks that write a run folder while it trains: ``metrics.csv`` and the checkpoint."""
+"""The callbacks that write a run folder while it trains: ``metrics.csv``, ``diagnostics.csv`` and the checkpoint."""
 import os
 import signal
 import time
 
 from . import checkpoint, files
 from ..callbacks import Callback
+from ..diagnostics import COLUMNS as DIAGNOSTICS, Diagnostics
 from ..metrics import COLUMNS
 
 
-def metrics_csv(history):
-    """metrics.csv's text: a row per epoch (NaN left empty, as pandas writes it). Plain string
-    formatting, not pandas, since the file is rewritten after every epoch."""
+def csv_text(columns, rows):
+    """A CSV file's text: the ``columns`` of each row dict (NaN and None left empty, as pandas writes
+    them). Plain string formatting, not pandas, since the files are rewritten after every epoch."""
     def cell(value):
-        return "" if value != value else repr(value)
+        return "" if value is None or value != value else str(value) if isinstance(value, str) else repr(value)
 
-    return "".join(",".join(row) + "\n" for row in
-                   [COLUMNS] + [[cell(epoch[k]) for k in COLUMNS] for epoch in history])
+    return "".join(",".join(row) + "\n" for row in [columns] + [[cell(row[k]) for k in columns] for row in rows])
+
+
+def metrics_csv(history):
+    """metrics.csv's text: a row per epoch."""
+    return csv_text(COLUMNS, history)
 
 
 class MetricsWriter(Callback):
@@ -30,6 +35,14 @@ class MetricsWriter(Callback):
 
     def on_epoch_end(self, trainer, row):
         self.on_train_begin(trainer)
+
+
+class DiagnosticsWriter(MetricsWriter):
+    """Writes ``diagnostics.csv`` from the :class:`~neural_networks.diagnostics.Diagnostics` rows, as
+    :class:`MetricsWriter` does ``metrics.csv``: a resumed run rewrites it from its checkpoint."""
+
+    def on_train_begin(self, trainer):
+        files.write_text(self.path, csv_text(DIAGNOSTICS, trainer.callback(Diagnostics).rows))
 
 
 KILL_AFTER_CHECKPOINT = "NNRUN_TEST_KILL_AFTER_CHECKPOINT"  # tests only: an epoch number
