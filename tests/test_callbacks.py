@@ -113,3 +113,14 @@ def test_initialize_model_goes_through_the_registry():
     with pytest.raises(ConfigError, match="did you mean 'feed_forward'"):
         initialize_model("feed_forwrd")
     assert initialize_model("neural_network", layers=["relu"]).layers[0].name == "relu"
+
+
+def test_a_library_user_passes_callbacks_to_a_run(tmp_path):
+    from neural_networks.workflow.experiment import run
+
+    recorder = Recorder()
+    config = resolve({"data": {"name": "sinewave", "n_samples": 40}, "model": {"loss": "mse"},
+                      "train": {"epochs": 2}, "log": {"save_dir": str(tmp_path), "plot": False}})
+    run(config, callbacks=[recorder])
+    assert recorder.calls[0] == "train_begin" and recorder.calls[-1] == "train_end"
+    assert recorder.calls.count("epoch_end 2") == 1

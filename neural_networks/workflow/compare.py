@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from ..config.errors import ConfigError
+from .plots import draw_history, figure, plain_log_axis, save
 from .results import lookup, optional_columns, read_runs, runs_frame, short_keys, varying_keys
 from .sweep import UNSAFE
 
@@ -57,14 +58,10 @@ def plot_curves(ax, histories, labels, metric, palette, legend=True):
         shown = None if name in labelled else name  # one legend entry per label
         labelled.add(name)
         has_val = history[f"val_{quantity}"].notna().any()
-        ax.plot(history["epoch"], history[f"train_{quantity}"], "--", color=palette[name], lw=0.8,
-                label=None if has_val else shown)
-        if has_val:
-            ax.plot(history["epoch"], history[f"val_{quantity}"], "-", color=palette[name], lw=1.3, label=shown)
+        draw_history(ax, history["epoch"], history[f"train_{quantity}"], history[f"val_{quantity}"],
+                     palette[name], train_label=None if has_val else shown, val_label=shown)
     ax.xaxis.get_major_locator().set_params(integer=True)
     if quantity == "loss" and all((h["train_loss"] > 0).all() for h in histories if len(h)):
-        from .plots import plain_log_axis
-
         plain_log_axis(ax)
     if legend and len(palette) <= 12:
         ax.legend(fontsize="small")
@@ -102,8 +99,6 @@ def plot_against(ax, frame, key, metric, others, short):
 
 def draw(path, run_dirs, loaded, frame, varying, by, short, metric):
     """The comparison figure: the curves (in panels past PANEL_RUNS runs), then a plot per ``by`` key."""
-    from .plots import figure, save
-
     configs = [config for config, _, _ in loaded]
     order = run_order(configs, varying)
     split = panel_key(configs, varying, by) if len(run_dirs) > PANEL_RUNS else None

@@ -25,11 +25,12 @@ def versions():
     return {"nnrun": __version__, "numpy": np.__version__, "python": platform.python_version()}
 
 
-def run(config, overrides=(), progress=False, describe=None, run_dir=None):
+def run(config, overrides=(), progress=False, describe=None, run_dir=None, callbacks=()):
     """Train the resolved ``config``; return (run folder, summary). Files appear as training goes.
 
     ``describe`` (e.g. ``print``), if given, receives the model's summary table before training.
     ``run_dir``: an empty folder to train in (a sweep's, which it holds locked), instead of a new one.
+    ``callbacks``: a library user's own, called after the run's (see :mod:`neural_networks.callbacks`).
     """
     check_name(config["name"])
     built = build(config)
@@ -43,7 +44,7 @@ def run(config, overrides=(), progress=False, describe=None, run_dir=None):
         files.write_yaml(path, with_absolute_data_path(with_sizes(config, built.model)))
         config = run_config(run_dir)  # exactly what config.yaml says: the checkpoints' config hash is of it
         summary = {**new_summary(run_dir, config, built, overrides), "config_sha256": files.fingerprint(path)}
-        return train(run_dir, config, built, summary, progress)
+        return train(run_dir, config, built, summary, progress, callbacks=callbacks)
 
 
 def with_sizes(config, model):
@@ -77,7 +78,7 @@ def process():
     return {"host": platform.node(), "pid": os.getpid()}
 
 
-def resume(run_dir, progress=False):
+def resume(run_dir, progress=False, callbacks=()):
     """Continue an unfinished run in its own folder from its last checkpoint (the start if none).
 
     The data and model are rebuilt from the saved config and seed, then the checkpoint restores
@@ -101,7 +102,7 @@ def resume(run_dir, progress=False):
         summary = {**new_summary(run_dir, config, built), **saved, "status": "running", "run_dir": run_dir,
                    "resumed": saved.get("resumed", 0) + 1, **process()}
         summary.pop("error", None)
-        return train(run_dir, config, built, summary, progress, state)
+        return train(run_dir, config, built, summary, progress, state, callbacks)
 
 
 def run_callbacks(run_dir, config, data, progress=False, elapsed=0.0):

@@ -42,16 +42,21 @@ def plain_log_axis(ax):
     axis.set_minor_formatter(FuncFormatter(minor))
 
 
+def draw_history(ax, epochs, train, val, color=None, train_label=None, val_label=None):
+    """One run's curves, the same in every picture: training dashed, validation solid (left out
+    when the run has no validation split)."""
+    ax.plot(epochs, train, "--", color=color, lw=1.0, label=train_label)
+    if not np.all(np.isnan(np.asarray(val, dtype=float))):
+        ax.plot(epochs, val, "-", color=color, lw=1.4, label=val_label)
+
+
 def plot_curves(history, metric, path, title="", best_epoch=None, log=False, ylabel=None):
     """Training vs validation ``metric`` ('loss' or 'error') per epoch, on a log axis when ``log``
     (and every value is positive), with the best epoch marked."""
     fig = figure(figsize=(6, 4))
     ax = fig.subplots()
-    epochs = [row["epoch"] for row in history]
-    for split, style in (("train", "-"), ("val", "--")):
-        values = [row[f"{split}_{metric}"] for row in history]
-        if not np.all(np.isnan(values)):
-            ax.plot(epochs, values, style, label={"train": "training", "val": "validation"}[split])
+    draw_history(ax, [row["epoch"] for row in history], [row[f"train_{metric}"] for row in history],
+                 [row[f"val_{metric}"] for row in history], train_label="training", val_label="validation")
     if best_epoch:
         ax.axvline(best_epoch, color="0.4", lw=0.9, ls=":", label=f"best epoch ({best_epoch})")
     ax.set_xlabel("epoch")
