@@ -521,5 +521,38 @@ def report(path, output):
     click.echo(write_report(path, output))
 
 
+@main.command()
+@click.argument("run", type=click.Path(exists=True, file_okay=False))
+@click.option("--to", "to", required=True, type=click.Choice(["onnx", "tensorboard", "mlflow"]),
+              help="onnx: a model file; tensorboard: event files; mlflow: runs in a tracking store.")
+@click.option("-o", "--output", type=click.Path(), metavar="PATH",
+              help="onnx: the .onnx file (default RUN/model.onnx; for a sweep a folder of <run>.onnx); "
+                   "tensorboard: the log folder (default RUN/tensorboard).")
+@click.option("--tracking-uri", metavar="URI",
+              help="mlflow: the tracking store (default: an mlruns folder beside RUN, in its save_dir).")
+@click.option("--experiment", help="mlflow: the experiment's name (default: RUN's folder name).")
+def export(run, to, output, tracking_uri, experiment):
+    """Export a finished run, or every run of a sweep, to ONNX, TensorBoard or MLflow.
+
+    The ONNX model takes raw features (batch, n_features) as `predict` reads them, with the
+    run's preprocessing inside, and returns class probabilities or the regression outputs.
+    Needs the matching extra: pip install 'nnrun[onnx]' (or [tensorboard], [mlflow]).
+
+    \b
+    Example:
+      nnrun export experiments/iris --to onnx -o iris.onnx
+      nnrun export experiments/iris-sweep --to tensorboard && tensorboard --logdir experiments/iris-sweep/tensorboard
+      nnrun export experiments/iris --to mlflow --tracking-uri http://localhost:5000
+    """
+    from neural_networks.workflow.export import export as export_run
+
+    if to == "mlflow" and output:
+        raise click.UsageError("--to mlflow writes to --tracking-uri, not -o")
+    if to != "mlflow" and (tracking_uri or experiment):
+        raise click.UsageError("--tracking-uri and --experiment go with --to mlflow")
+    for written in export_run(run, to, tracking_uri if to == "mlflow" else output, experiment):
+        click.echo(f"mlflow run {written}" if to == "mlflow" else written)
+
+
 if __name__ == "__main__":
     main()
