@@ -554,5 +554,27 @@ def export(run, to, output, tracking_uri, experiment):
         click.echo(f"mlflow run {written}" if to == "mlflow" else written)
 
 
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the schema to FILE (an older nnrun schema there is replaced) instead of printing it.")
+def schema(output):
+    """Print the JSON Schema of nnrun configs, for editors that complete and check YAML.
+
+    Generated from every registered component and config key. A config whose first line is
+    `# yaml-language-server: $schema=nnrun.schema.json` is checked against the schema file
+    beside it by VS Code's YAML extension (and other editors using yaml-language-server).
+
+    \b
+    Example:
+      nnrun schema -o configs/nnrun.schema.json
+    """
+    from neural_networks.workflow.json_schema import text, write
+
+    if output:
+        click.echo(write(output))
+    else:
+        click.echo(text(), nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -10,7 +10,7 @@ from ...config.errors import ConfigError
 from ..results import find_runs, is_run
 
 # target -> (module, the extra that installs its library, the library's import name)
-TARGETS = {"onnx": ("onnx", "onnx", "onnxruntime"), "tensorboard": ("tensorboard", "tensorboard", "tensorboard"),
+TARGETS = {"onnx": ("onnx", "onnx", "onnx"), "tensorboard": ("tensorboard", "tensorboard", "tensorboardX"),
            "mlflow": ("mlflow", "mlflow", "mlflow")}
 
 
