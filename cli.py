@@ -412,8 +412,21 @@ main.add_command(click.Command("list-components", callback=components.callback, 
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...", required=True,
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
               help="Values to try for a config key (repeatable: the runs are every combination).")
+@click.option("--range", "ranges", multiple=True, metavar="KEY=LOW:HIGH[:log]",
+              help="With --sampler random/tpe: a continuous range (integers when both ends are; "
+                   "log-uniform with :log), e.g. optimizer.lr=1e-4:1:log (repeatable).")
+@click.option("--choice", "choices", multiple=True, metavar="KEY=A,B,C",
+              help="Values to choose from (with --sampler grid the same as --grid; repeatable).")
+@click.option("--sampler", type=click.Choice(["grid", "random", "tpe"]), default="grid", show_default=True,
+              help="grid: every combination; random or tpe: --trials runs drawn by Optuna (tpe learns from "
+                   "the finished runs). Needs nnrun[optuna] for random and tpe.")
+@click.option("--trials", type=click.IntRange(min=1), metavar="N",
+              help="Runs of a random or tpe sweep (default 20).")
+@click.option("--prune", is_flag=True,
+              help="random/tpe: stop a run whose validation loss trails the median of the earlier runs at "
+                   "the same epoch (from epoch 3, after 3 finished runs); its summary says pruned.")
 @click.option("--random", type=click.IntRange(min=1), metavar="N",
               help="Run only N combinations drawn at random from the grid.")
 @click.option("--random-seed", "sweep_seed", type=int, default=0, show_default=True,
@@ -426,24 +439,29 @@ main.add_command(click.Command("list-components", callback=components.callback, 
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
-def sweep(config, grid, random, sweep_seed, jobs, name, overrides, seed, epochs, save_dir, quiet, backend, scheduler):
-    """Train every combination of --grid values in parallel; write sweep.csv and compare.png.
+def sweep(config, grid, ranges, choices, sampler, trials, prune, random, sweep_seed, jobs, name, overrides, seed,
+          epochs, save_dir, quiet, backend, scheduler):
+    """Train every combination of --grid values in parallel (or --trials runs drawn by Optuna);
+    write sweep.csv, compare.png and parallel.png.
 
     Each run is a normal run folder inside the sweep folder. Started again, a sweep skips the
-    runs already finished and resumes interrupted ones. --seed, --epochs and --save-dir set
-    those keys in every run, as in nnrun train.
+    runs already finished and resumes interrupted ones; a random or tpe sweep keeps its Optuna
+    study in the sweep folder (optuna.journal) and continues it. --seed, --epochs and --save-dir
+    set those keys in every run, as in nnrun train.
 
     \b
     Example:
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
+      nnrun sweep configs/iris.yaml --sampler tpe --trials 20 --range optimizer.lr=1e-4:1:log --prune
     """
     from neural_networks.workflow.sweep import sweep as run_sweep, sweep_table
 
     overrides = list(overrides) + option_overrides(seed, epochs, save_dir)
     try:
         sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
-                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
+                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)),
+                                     ranges=ranges, choices=choices, sampler=sampler, trials=trials, prune=prune)
     except KeyboardInterrupt:
         raise KeyboardInterrupt("run the same command again to skip the finished runs and resume the rest") from None
     if not quiet:

@@ -186,3 +186,57 @@ def default_output(runs, save_dir="experiments"):
     names = [UNSAFE.sub("_", os.path.basename(os.path.normpath(r))).strip("_") or "runs" for r in runs]
     stem = "compare-" + "-".join(names)[:60]
     return unique_path(os.path.join(save_dir, f"{stem}.png"))
+
+
+def axis_values(values, log=False):
+    """A parallel-coordinates axis: (positions in [0, 1], tick positions, tick labels). Numbers are
+    scaled between their extremes (log-scaled with ``log``); anything else is a category, evenly spaced."""
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in values)
+    if not numeric:
+        names = sorted({str(v) for v in values})
+        spacing = max(len(names) - 1, 1)
+        return np.array([names.index(str(v)) / spacing for v in values]), \
+            [i / spacing for i in range(len(names))], names
+    x = np.log10(np.asarray(values, dtype=float)) if log else np.asarray(values, dtype=float)
+    low, high = x.min(), x.max()
+    span = high - low or 1.0
+    ticks = np.linspace(low, high, 3) if high > low else np.array([low])
+    labels = [f"{10 ** t if log else t:.3g}" for t in ticks]
+    return (x - low) / span, list((ticks - low) / span), labels
+
+
+def plot_parallel(frame, keys, metric, path, log_keys=()):
+    """Parallel coordinates: an axis per swept key and one for the best ``metric``; a line per run,
+    coloured by the metric (dark = low = good), the best run drawn thickest."""
+    from matplotlib import colormaps
+
+    from .plots import figure, save
+
+    frame = frame[frame[f"best_{metric}"].notna()].reset_index(drop=True)
+    short = short_keys(list(keys))
+    columns = [*keys, f"best_{metric}"]
+    axes_data = [axis_values(list(frame[c]), c in log_keys) for c in columns]
+    fig = figure(figsize=(max(5.0, 2.2 * len(columns)), 4.2))
+    ax = fig.subplots()
+    scores = axes_data[-1][0]
+    order = np.argsort(-scores)  # the best last, on top
+    cmap = colormaps["viridis"]
+    for rank, i in enumerate(order):
+        best = rank == len(order) - 1
+        ax.plot(range(len(columns)), [a[0][i] for a in axes_data], color=cmap(scores[i] * 0.9),
+                lw=2.6 if best else 1.0, alpha=1 if best else 0.7, zorder=3 if best else 2)
+    for j, (_, ticks, labels) in enumerate(axes_data):
+        ax.axvline(j, color="0.3", lw=0.8)
+        for t, label in zip(ticks, labels):
+            ax.text(j + 0.04, t, label, fontsize=8, va="center", ha="left",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
+    names = [short.get(c, c) + (" (log)" if c in log_keys else "") for c in keys] + [f"best {metric}"]
+    ax.set_xticks(range(len(columns)), names)
+    ax.set_yticks([])
+    ax.set_xlim(-0.2, len(columns) - 0.4)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"{len(frame)} runs: each line one run, colour by best {metric} (dark = lower)")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    save(fig, path)
