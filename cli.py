@@ -494,11 +494,21 @@ def compare(runs, metric, by, output):
     from neural_networks.workflow.compare import compare as compare_runs, compare_table, default_output
     from neural_networks.workflow.results import find_runs
 
+    from neural_networks.workflow.sweep import swept, sweep_views
+
     output = output or default_output(runs)
-    frame = compare_runs(find_runs(runs), metric, by, output)
+    sweeps = [path for path in runs if swept(path)]
+    frame = compare_runs(find_runs(runs), metric, [*by, *(k for k in swept(sweeps[0])[0] if k not in by)]
+                         if len(sweeps) == 1 else by, output)
     report_damaged(frame)
     click.echo(compare_table(frame))
     click.echo(output)
+    if len(sweeps) == 1 and len(frame) > 1:  # one sweep: also its parallel coordinates (and importances)
+        parallel = os.path.splitext(output)[0] + "-parallel.png"
+        importances = sweep_views(sweeps[0], frame, metric, parallel)
+        click.echo(parallel)
+        for key, share in importances.items():
+            click.echo(f"importance of {key}: {share:.3f}")
 
 
 def report_damaged(frame):

@@ -88,7 +88,7 @@ def plot_against(ax, frame, key, metric, others, short):
     values = sorted(set(frame[key])) if numeric else []
     if numeric and values[0] > 0 and values[-1] >= 10 * values[0]:
         ax.set_xscale("log")
-    if 0 < len(values) <= 12:  # a tick at each value tried
+    if 0 < len(values) and few(values):  # a tick at each value tried
         ax.set_xticks(values, [f"{v:g}" for v in values])
         ax.minorticks_off()
     ax.set(xlabel=key, ylabel=f"best {metric}", title=f"best {metric} against {short[key]}")

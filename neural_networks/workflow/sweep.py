@@ -295,3 +295,25 @@ def tell(study, run_dir, status):
                    state=TrialState.COMPLETE if value == value else TrialState.FAIL)
     else:
         study.tell(number, state=TrialState.PRUNED if status == "pruned" else TrialState.FAIL)
+
+
+def swept(sweep_dir):
+    """(swept keys, those on a log scale, sampler) from a sweep folder's sweep.json; None if not a sweep."""
+    path = os.path.join(sweep_dir, "sweep.json")
+    if not os.path.isfile(path):
+        return None
+    spec = files.read_json(path)
+    ranges = spec.get("ranges", {})
+    keys = [*spec.get("grid", {}), *ranges, *spec.get("choices", {})]
+    return keys, [k for k, (_, _, log) in ranges.items() if log], spec.get("sampler", "grid")
+
+
+def sweep_views(sweep_dir, frame, metric, path):
+    """For ``compare`` on a sweep: the parallel-coordinates plot of ``frame`` (runs by best ``metric``)
+    at ``path``, and {key: importance} for a tpe sweep (else {})."""
+    from .compare import plot_parallel
+    from .tuning import importances
+
+    keys, log_keys, sampler = swept(sweep_dir)
+    plot_parallel(frame, [k for k in keys if k in frame.columns], metric, path, log_keys)
+    return importances(sweep_dir) if sampler == "tpe" else {}
