@@ -73,8 +73,11 @@ def study(sweep_dir, sampler, seed, prune):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     samplers = {"random": optuna.samplers.RandomSampler, "tpe": optuna.samplers.TPESampler}
     pruner = median_pruner() if prune else optuna.pruners.NopPruner()
-    return optuna.create_study(storage=storage(sweep_dir), study_name=STUDY, sampler=samplers[sampler](seed=seed),
-                               pruner=pruner, direction="minimize", load_if_exists=True)
+    found = optuna.create_study(storage=storage(sweep_dir), study_name=STUDY, pruner=pruner, direction="minimize",
+                                load_if_exists=True)
+    # a restarted sweep must not draw its first trials again: the seed moves on with the trials already asked
+    found.sampler = samplers[sampler](seed=seed + len(found.trials))
+    return found
 
 
 def median_pruner():
