@@ -112,3 +112,16 @@ def test_bad_spaces_are_one_line_errors(config_path, run_cli, args, message):
     result = run_cli("sweep", config_path, *args)
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_tpe_sweep_on_a_dask_cluster(config_path, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, host="127.0.0.1", dashboard_address=":0",
+                                  processes=True) as cluster:
+        sweep_dir, frame = sweep(config_path, [], sampler="tpe", trials=3, log=quiet, backend="dask",
+                                 scheduler=cluster.scheduler_address, ranges=["optimizer.lr=0.001:0.3:log"],
+                                 prune=True)
+    assert sorted(frame["run"]) == ["trial-000", "trial-001", "trial-002"]
+    study = optuna.load_study(study_name=tuning.STUDY, storage=tuning.storage(sweep_dir))
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3
+    assert all(len(t.intermediate_values) == 4 for t in study.trials)  # the workers reported every epoch

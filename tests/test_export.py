@@ -16,7 +16,8 @@ from neural_networks.workflow.export.onnx import build_model
 from neural_networks.workflow.loading import load_run
 
 MLP = {"name": "mlp", "data": {"name": "iris", "batch_size": 16},
-       "model": {"layers": [{"name": "fully_connected", "n_out": 8, "activation": "gelu"}, {"name": "dropout", "p": 0.2},
+       "model": {"layers": [{"name": "fully_connected", "n_out": 8, "activation": "gelu"},
+                            {"name": "dropout", "p": 0.2},
                             {"name": "fully_connected", "n_out": 6, "activation": {"name": "leaky_relu", "alpha": 0.1}},
                             {"name": "elu"}, {"name": "fully_connected", "activation": "softmax"}]}}
 CNN = {"name": "cnn", "data": {"name": "digits", "shape": [8, 8, 1], "preprocess": "normalize", "batch_size": 64},

@@ -1,6 +1,7 @@
-"""A run folder as an MLflow run (the ``mlflow-skinny`` client; any tracking URI, a local ``mlruns``
-folder by default, holding ``mlflow.db`` and ``artifacts/``): the resolved config flattened as parameters, metrics.csv's columns per epoch as
-metrics, and the run folder's pictures, config, summary and parameters as artifacts.
+"""A run folder as an MLflow run (the ``mlflow-skinny`` client; any tracking URI, by default a local
+``mlruns`` folder holding ``mlflow.db`` and ``artifacts/``): the resolved config flattened as parameters,
+metrics.csv's columns per epoch as metrics, and the run folder's pictures, config, summary and
+parameters as artifacts.
 
 A run folder already exported to the same tracking store (its absolute path is the run's
 ``nnrun.run_dir`` tag) is not logged twice.
