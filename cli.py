@@ -554,8 +554,9 @@ def report(path, output):
 @click.option("--to", "to", required=True, type=click.Choice(["onnx", "tensorboard", "mlflow"]),
               help="onnx: a model file; tensorboard: event files; mlflow: runs in a tracking store.")
 @click.option("-o", "--output", type=click.Path(), metavar="PATH",
-              help="onnx: the .onnx file (default RUN/model.onnx; for a sweep a folder of <run>.onnx); "
-                   "tensorboard: the log folder (default RUN/tensorboard).")
+              help="onnx: the .onnx file (default: model.onnx in each run folder; for a sweep, a folder for "
+                   "<run>.onnx files); tensorboard: the log folder (default: RUN/tensorboard, a subfolder per run "
+                   "for a sweep).")
 @click.option("--tracking-uri", metavar="URI",
               help="mlflow: the tracking store (default: an mlruns folder beside RUN, in its save_dir).")
 @click.option("--experiment", help="mlflow: the experiment's name (default: RUN's folder name).")

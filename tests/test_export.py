@@ -135,6 +135,7 @@ def test_a_sweep_exports_every_run(tmp_path, run_cli):
     result = run_cli("export", sweep_dir, "--to", "onnx", "-o", tmp_path / "models")
     assert result.returncode == 0, result.stderr
     assert sorted(os.listdir(tmp_path / "models")) == ["lr=0.01.onnx", "lr=0.1.onnx"]
+    assert export(str(sweep_dir), "onnx") == [str(sweep_dir / run / "model.onnx") for run in ("lr=0.01", "lr=0.1")]
     export(str(sweep_dir), "tensorboard")
     assert sorted(os.listdir(sweep_dir / "tensorboard")) == ["lr=0.01", "lr=0.1"]
 

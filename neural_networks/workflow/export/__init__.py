@@ -28,44 +28,41 @@ def target_module(to):
     return importlib.import_module(f".{module}", __name__)
 
 
-def default_output(path, to):
-    """Where an export goes without ``-o``: beside the run (or sweep) folder's own files, or for MLflow
-    a ``mlruns`` folder beside the run (or sweep) folder, i.e. in its save_dir."""
-    if to == "onnx":
-        return os.path.join(path, "model.onnx") if is_run(path) else path
-    if to == "tensorboard":
-        return os.path.join(path, "tensorboard")
-    return mlruns_uri(os.path.join(os.path.dirname(os.path.normpath(path)) or ".", "mlruns"))
-
-
 def mlruns_uri(folder):
     """A local MLflow store in ``folder``: the database ``mlflow.db`` (MLflow's file store is retired)."""
     return "sqlite:///" + os.path.join(os.path.abspath(folder), "mlflow.db")
 
 
 def run_output(output, path, run_dir, to):
-    """The output of one run of a sweep: ``<output>/<run>.onnx`` or ``<output>/<run>`` (an MLflow URI is shared)."""
-    if is_run(path) or to == "mlflow":
-        return output
+    """Where ``run_dir`` (``path`` itself, or a run of the sweep ``path``) goes.
+
+    onnx: ``-o`` (a sweep: ``<-o>/<run>.onnx``), by default the run's own ``model.onnx``;
+    tensorboard: ``-o`` (a sweep: ``<-o>/<run>``), by default ``tensorboard`` in the run or sweep folder;
+    mlflow: the tracking URI, by default a ``mlruns`` folder beside the run or sweep folder (its save_dir).
+    """
     name = os.path.relpath(run_dir, path)
-    return os.path.join(output, name + ".onnx") if to == "onnx" else os.path.join(output, name)
+    if to == "mlflow":
+        return output or mlruns_uri(os.path.join(os.path.dirname(os.path.normpath(path)) or ".", "mlruns"))
+    if to == "onnx":
+        if output is None:
+            return os.path.join(run_dir, "model.onnx")
+        return output if is_run(path) else os.path.join(output, name + ".onnx")
+    folder = output or os.path.join(path, "tensorboard")
+    return folder if is_run(path) else os.path.join(folder, name)
 
 
 def export(path, to, output=None, experiment=None):
     """Export the run folder ``path``, or every run in the sweep folder ``path``; return what was written
     (file or folder paths; for MLflow, the run ids under the tracking URI ``output``)."""
     module = target_module(to)
-    runs = find_runs([path])
-    output = output or default_output(path, to)
-    if to != "mlflow":
-        existing = [run_output(output, path, r, to) for r in runs if os.path.exists(run_output(output, path, r, to))]
-        if existing:
-            raise ConfigError(f"{existing[0]} already exists: nnrun never overwrites, give another -o", "-o")
+    targets = {run_dir: run_output(output, path, run_dir, to) for run_dir in find_runs([path])}
+    existing = [target for target in targets.values() if to != "mlflow" and os.path.exists(target)]
+    if existing:
+        raise ConfigError(f"{existing[0]} already exists: nnrun never overwrites, give another -o", "-o")
+    extra = {"experiment": experiment or os.path.basename(os.path.normpath(path))} if to == "mlflow" else {}
     written = []
-    for run_dir in runs:
-        target = run_output(output, path, run_dir, to)
-        if to == "onnx" or (to == "mlflow" and target.startswith("sqlite:///")):
+    for run_dir, target in targets.items():
+        if to == "onnx" or target.startswith("sqlite:///"):  # a local database's folder, too
             os.makedirs(os.path.dirname(target.removeprefix("sqlite:///")) or ".", exist_ok=True)
-        extra = {"experiment": experiment or os.path.basename(os.path.normpath(path))} if to == "mlflow" else {}
         written.append(module.export(run_dir, target, **extra))
     return written
