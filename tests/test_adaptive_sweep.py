@@ -6,6 +6,9 @@ import optuna
 import pandas as pd
 import pytest
 import yaml
+from click.testing import CliRunner
+
+from cli import main
 
 from neural_networks.config.errors import ConfigError
 from neural_networks.config.schema import resolve
@@ -91,13 +94,13 @@ def test_prune_stops_a_run_behind_the_median_and_records_it(tmp_path):
     assert len(pd.read_csv(os.path.join(run_dir, "metrics.csv"))) == tuning.PRUNE_FROM_EPOCH
 
 
-def test_compare_and_report_show_parallel_coordinates_and_importances(config_path, tmp_path, run_cli):
+def test_compare_and_report_show_parallel_coordinates_and_importances(config_path, tmp_path):
     sweep_dir, _ = sweep(config_path, [], sampler="tpe", trials=3, jobs=1, log=quiet,
                          ranges=["optimizer.lr=0.001:0.3:log"], choices=["model.layers.0.n_out=2,4"])
-    result = run_cli("compare", sweep_dir, "-o", tmp_path / "c.png")
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(main, ["compare", sweep_dir, "-o", str(tmp_path / "c.png")])
+    assert result.exit_code == 0, result.output
     assert os.path.isfile(tmp_path / "c-parallel.png")
-    assert "importance of optimizer.lr:" in result.stdout
+    assert "importance of optimizer.lr:" in result.output
     page = open(report(sweep_dir)).read()
     assert "parameter importances" in page and page.count("<img") >= 3
 
@@ -108,10 +111,10 @@ def test_compare_and_report_show_parallel_coordinates_and_importances(config_pat
     (["--sampler", "tpe", "--range", "optimizer.lrr=0.01:0.1"], "lrr"),
     (["--sampler", "random", "--range", "optimizer.lr=-1:0.1"], "optimizer.lr"),
 ])
-def test_bad_spaces_are_one_line_errors(config_path, run_cli, args, message):
-    result = run_cli("sweep", config_path, *args)
-    assert result.returncode == 2 and message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_bad_spaces_are_one_line_errors(config_path, args, message):
+    result = CliRunner().invoke(main, ["sweep", config_path, *args])
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_a_tpe_sweep_on_a_dask_cluster(config_path, tmp_path):
