@@ -453,7 +453,7 @@ def sweep(config, grid, ranges, choices, sampler, trials, prune, random, sweep_s
     Example:
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
-      nnrun sweep configs/iris.yaml --sampler tpe --trials 20 --range optimizer.lr=1e-4:1:log --prune
+      nnrun sweep configs/iris.yaml --sampler tpe --range optimizer.lr=1e-4:1:log
     """
     from neural_networks.workflow.sweep import sweep as run_sweep, sweep_table
 
@@ -570,8 +570,9 @@ def export(run, to, output, tracking_uri, experiment):
     \b
     Example:
       nnrun export experiments/iris --to onnx -o iris.onnx
-      nnrun export experiments/iris-sweep --to tensorboard && tensorboard --logdir experiments/iris-sweep/tensorboard
-      nnrun export experiments/iris --to mlflow --tracking-uri http://localhost:5000
+      nnrun export experiments/iris-sweep --to tensorboard
+      tensorboard --logdir experiments/iris-sweep/tensorboard
+      nnrun export experiments/iris --to mlflow --tracking-uri http://host:5000
     """
     from neural_networks.workflow.export import export as export_run
 
