@@ -1,6 +1,7 @@
 """nnrun export: ONNX models that compute nnrun's own outputs, TensorBoard events and MLflow runs that
 hold the run folder's numbers, and a sweep exported run by run."""
 import os
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,8 @@ import pytest
 
 from neural_networks.config.errors import ConfigError
 from neural_networks.config.schema import resolve
-from neural_networks.layers import Layer
+from neural_networks.layers import LAYERS, Layer
+from neural_networks.models import NeuralNetwork
 from neural_networks.workflow.build import build
 from neural_networks.workflow.experiment import run
 from neural_networks.workflow.export import export
@@ -71,6 +73,32 @@ def test_onnx_matches_nnrun(tmp_path, config):
         np.testing.assert_allclose(theirs.sum(axis=1), 1, atol=1e-5)
     with pytest.raises(ConfigError, match="already exists"):  # never overwritten
         export(run_dir, "onnx")
+
+
+CASES = [(name, kwargs, shape) for name in LAYERS.names() for kwargs, shape in LAYERS[name].gradcheck_cases]
+
+
+@pytest.mark.parametrize("name, kwargs, shape", CASES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CASES)])
+def test_every_layer_and_activation_exports(name, kwargs, shape):
+    """Each registered layer (every activation is one too), in each of its gradient-check settings, computes
+    in onnxruntime what it computes in nnrun, also with preprocessing in front and a Flatten behind."""
+    import onnxruntime
+
+    rng = np.random.default_rng(0)
+    model = NeuralNetwork([LAYERS.build({"name": name, **kwargs}), LAYERS.build("flatten")], "mse", rng)
+    out = model.build(shape)
+    for layer in model.layers:  # statistics that are not the identity
+        for key, value in {**layer.parameters, **layer.buffers}.items():
+            value[...] = rng.uniform(0.5, 1.5, value.shape) if key in ("running_var", "gamma") else rng.normal(
+                size=value.shape)
+    n = int(np.prod(shape))
+    data = SimpleNamespace(input_shape=shape, shift=rng.normal(size=n), scale=rng.uniform(0.5, 2, n),
+                           task="regression", n_outputs=int(np.prod(out)))
+    raw = rng.normal(size=(5, n))
+    ours = model.predict(((raw - data.shift) / data.scale).astype(np.float32).reshape((5,) + tuple(shape)))
+    session = onnxruntime.InferenceSession(build_model(model, data).SerializeToString())
+    theirs = session.run(None, {"features": raw.astype(np.float32)})[0]
+    np.testing.assert_allclose(theirs, ours, atol=1e-5, rtol=1e-5)
 
 
 def test_onnx_refuses_an_unknown_layer():
