@@ -65,6 +65,9 @@ def test_a_tpe_sweep_samples_the_space_and_continues_when_restarted(config_path)
     assert len({(t.params["optimizer.lr"], t.params["model.layers.0.n_out"]) for t in study.trials}) == 5  # no repeats
     best = frame.sort_values("best_val_loss").iloc[0]
     assert best["best_val_loss"] == pytest.approx(min(values))
+    with pytest.raises(ConfigError, match="other ranges"):  # another search never joins this study
+        sweep(config_path, [], sampler="tpe", trials=6, jobs=1, log=quiet,
+              **{**space, "ranges": ["optimizer.lr=0.01:0.3:log", "model.layers.0.n_out=2:6"]})
 
 
 def test_a_trial_left_running_is_run_with_its_own_values(config_path, tmp_path):
@@ -110,6 +113,7 @@ def test_compare_and_report_show_parallel_coordinates_and_importances(config_pat
     (["--sampler", "tpe"], "needs a search space"),
     (["--sampler", "tpe", "--range", "optimizer.lrr=0.01:0.1"], "lrr"),
     (["--sampler", "random", "--range", "optimizer.lr=-1:0.1"], "optimizer.lr"),
+    (["--sampler", "random", "--random", "3", "--range", "optimizer.lr=0.01:0.1"], "--trials N"),
 ])
 def test_bad_spaces_are_one_line_errors(config_path, args, message):
     result = CliRunner().invoke(main, ["sweep", config_path, *args])

@@ -135,6 +135,8 @@ def sweep(config_path, grid_texts, overrides=(), name=None, random=None, seed=0,
     if jobs == 0:
         raise ConfigError("--jobs 0 runs nothing: give how many runs at once, or -1 for one per CPU core")
     if sampler != "grid":
+        if random:
+            raise ConfigError(f"--random N draws from a grid; --sampler {sampler} draws --trials N runs")
         return adaptive(config_path, grid_texts, overrides, name, seed, jobs, backend, scheduler, log, ranges,
                         choices, sampler, trials or 20, prune)
     for option, given in (("--range", ranges), ("--trials", trials), ("--prune", prune)):
@@ -245,10 +247,17 @@ def adaptive(config_path, grid_texts, overrides, name, seed, jobs, backend, sche
         raise ConfigError(f"--sampler {sampler} needs a search space: --range KEY=LOW:HIGH[:log] or --choice KEY=A,B")
     check_space(config_path, overrides, ranges, choices)
     sweep_dir = os.path.join(base["log"]["save_dir"], check_name(name or f"{base['name']}-sweep"))
+    spec = {"config": config_path, "overrides": list(overrides), "sampler": sampler, "trials": trials, "seed": seed,
+            "prune": prune, "ranges": {k: list(v) for k, v in ranges.items()}, "choices": choices}
+    path = os.path.join(sweep_dir, "sweep.json")
+    if os.path.isfile(path):  # a restart continues the same search, or none
+        saved = files.read_json(path)
+        changed = [k for k in ("overrides", "sampler", "seed", "ranges", "choices") if saved.get(k) != spec[k]]
+        if changed:
+            raise ConfigError(f"{sweep_dir} holds a sweep with other {', '.join(changed)}: give this sweep another "
+                              "--name (or the same options to continue it)")
     os.makedirs(sweep_dir, exist_ok=True)
-    files.write_json(os.path.join(sweep_dir, "sweep.json"), {
-        "config": config_path, "overrides": list(overrides), "sampler": sampler, "trials": trials, "seed": seed,
-        "prune": prune, "ranges": {k: list(v) for k, v in ranges.items()}, "choices": choices})
+    files.write_json(path, spec)
     study = tuning.study(sweep_dir, sampler, seed, prune)
     from optuna.trial import TrialState
 
