@@ -559,7 +559,8 @@ def report(path, output):
                    "for a sweep).")
 @click.option("--tracking-uri", metavar="URI",
               help="mlflow: the tracking store (default: an mlruns folder beside RUN, in its save_dir).")
-@click.option("--experiment", help="mlflow: the experiment's name (default: RUN's folder name).")
+@click.option("--experiment", help="mlflow: the experiment's name (default: the sweep's folder name; "
+                                   "nnrun for a single run).")
 def export(run, to, output, tracking_uri, experiment):
     """Export a finished run, or every run of a sweep, to ONNX, TensorBoard or MLflow.
 

@@ -132,6 +132,7 @@ def test_tensorboard_holds_the_metrics(tmp_path):
     assert "hparams" in plugins
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SQLAlchemy's, inside MLflow's store
 def test_mlflow_run_holds_config_metrics_and_artifacts(tmp_path):
     from mlflow.tracking import MlflowClient
 
@@ -151,6 +152,7 @@ def test_mlflow_run_holds_config_metrics_and_artifacts(tmp_path):
     assert {a.path for a in client.list_artifacts(run_id, "parameters")} == {"parameters/best.npz",
                                                                              "parameters/last.npz"}
     assert logged.info.status == "FINISHED"
+    assert client.get_experiment(logged.info.experiment_id).name == "nnrun"
     assert export(run_dir, "mlflow") == [run_id]  # logged once
 
 

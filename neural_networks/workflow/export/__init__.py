@@ -53,13 +53,15 @@ def run_output(output, path, run_dir, to):
 
 def export(path, to, output=None, experiment=None):
     """Export the run folder ``path``, or every run in the sweep folder ``path``; return what was written
-    (file or folder paths; for MLflow, the run ids under the tracking URI ``output``)."""
+    (file or folder paths; for MLflow, the run ids under the tracking URI ``output``, in the MLflow
+    ``experiment``: by default the sweep's name, or ``nnrun`` for single runs)."""
     module = target_module(to)
     targets = {run_dir: run_output(output, path, run_dir, to) for run_dir in find_runs([path])}
     existing = [target for target in targets.values() if to != "mlflow" and os.path.exists(target)]
     if existing:
         raise ConfigError(f"{existing[0]} already exists: nnrun never overwrites, give another -o", "-o")
-    extra = {"experiment": experiment or os.path.basename(os.path.normpath(path))} if to == "mlflow" else {}
+    default = "nnrun" if is_run(path) else os.path.basename(os.path.normpath(path))  # a sweep is its own experiment
+    extra = {"experiment": experiment or default} if to == "mlflow" else {}
     written = []
     for run_dir, target in targets.items():
         if to == "onnx" or target.startswith("sqlite:///"):  # a local database's folder, too
