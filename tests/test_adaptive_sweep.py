@@ -132,3 +132,19 @@ def test_a_tpe_sweep_on_a_dask_cluster(config_path, tmp_path):
     study = optuna.load_study(study_name=tuning.STUDY, storage=tuning.storage(sweep_dir))
     assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3
     assert all(len(t.intermediate_values) == 4 for t in study.trials)  # the workers reported every epoch
+
+
+def test_a_trial_whose_run_ended_before_the_study_heard_is_not_trained_again(config_path, tmp_path):
+    from neural_networks.config.schema import load_config
+
+    sweep_dir = str(tmp_path / "runs" / "sine-sweep")
+    os.makedirs(sweep_dir)
+    ranges = ["optimizer.lr=0.001:0.1"]
+    study = tuning.study(sweep_dir, "random", 0, False)
+    texts = tuning.suggest(study.ask(), tuning.parse_ranges(ranges), {})
+    run_dir, summary = run(load_config(config_path, [*texts, "name=trial-000", f"log.save_dir={sweep_dir}"]), texts)
+    stamp = os.path.getmtime(os.path.join(run_dir, "summary.json"))
+    sweep(config_path, [], sampler="random", trials=1, jobs=1, log=quiet, ranges=ranges)
+    [trial] = tuning.study(sweep_dir, "random", 0, False).trials
+    assert trial.state.name == "COMPLETE" and trial.value == summary["best"]["val_loss"]
+    assert os.path.getmtime(os.path.join(run_dir, "summary.json")) == stamp

@@ -118,6 +118,10 @@ def run_trial(run_dir, config, overrides, sweep_dir, trial_id, prune):
     """Train one Optuna trial's run in a worker, pruned by the study's median rule with ``prune``."""
     from .tuning import Pruner
 
+    path = os.path.join(run_dir, "summary.json")
+    status = files.read_json(path).get("status") if os.path.isfile(path) else None
+    if status in ("completed", "pruned"):  # the sweep was stopped after the run ended, before telling the study
+        return run_dir, status
     callbacks = [Pruner(sweep_dir, trial_id, config["train"]["monitor"])] if prune else []
     return run_one(run_dir, config, overrides, callbacks)
 
@@ -247,17 +251,9 @@ def adaptive(config_path, grid_texts, overrides, name, seed, jobs, backend, sche
         raise ConfigError(f"--sampler {sampler} needs a search space: --range KEY=LOW:HIGH[:log] or --choice KEY=A,B")
     check_space(config_path, overrides, ranges, choices)
     sweep_dir = os.path.join(base["log"]["save_dir"], check_name(name or f"{base['name']}-sweep"))
-    spec = {"config": config_path, "overrides": list(overrides), "sampler": sampler, "trials": trials, "seed": seed,
-            "prune": prune, "ranges": {k: list(v) for k, v in ranges.items()}, "choices": choices}
-    path = os.path.join(sweep_dir, "sweep.json")
-    if os.path.isfile(path):  # a restart continues the same search, or none
-        saved = files.read_json(path)
-        changed = [k for k in ("overrides", "sampler", "seed", "ranges", "choices") if saved.get(k) != spec[k]]
-        if changed:
-            raise ConfigError(f"{sweep_dir} holds a sweep with other {', '.join(changed)}: give this sweep another "
-                              "--name (or the same options to continue it)")
-    os.makedirs(sweep_dir, exist_ok=True)
-    files.write_json(path, spec)
+    record(sweep_dir, {"config": config_path, "overrides": list(overrides), "sampler": sampler, "trials": trials,
+                       "seed": seed, "prune": prune, "ranges": {k: list(v) for k, v in ranges.items()},
+                       "choices": choices})
     study = tuning.study(sweep_dir, sampler, seed, prune)
     from optuna.trial import TrialState
 
@@ -282,14 +278,35 @@ def adaptive(config_path, grid_texts, overrides, name, seed, jobs, backend, sche
                 else:
                     asked = [study.ask() for _ in range(min(size, trials - done))]
                     batch = [(t, tuning.suggest(t, ranges, choices)) for t in asked]
+                planned = []
+                for trial, texts in batch:
+                    try:
+                        planned.append(job(trial, texts))
+                    except ConfigError as error:  # each value was valid alone (check_space), not together
+                        study.tell(trial.number, state=TrialState.FAIL)
+                        log(f"  trial-{trial.number:03d}: not run: {error}")
                 for run_dir, status in Parallel(return_as="generator_unordered")(
-                        delayed(run_trial)(*job(t, texts)) for t, texts in batch):
+                        delayed(run_trial)(*args) for args in planned):
                     tell(study, run_dir, status)
                     log(f"  {os.path.basename(run_dir)}: {status}")
                 done += len(batch)
     runs = [os.path.join(sweep_dir, f"trial-{t.number:03d}") for t in study.trials]
     log_keys = [k for k, (_, _, log) in ranges.items() if log]
     return sweep_dir, write_results(sweep_dir, runs, [*ranges, *choices], log_keys)
+
+
+def record(sweep_dir, spec):
+    """Write an Optuna sweep's sweep.json; a sweep folder holding another search is an error (a restart
+    continues the same search: its study would not fit another space)."""
+    path = os.path.join(sweep_dir, "sweep.json")
+    if os.path.isfile(path):
+        saved = files.read_json(path)
+        changed = [k for k in ("overrides", "sampler", "seed", "ranges", "choices") if saved.get(k) != spec[k]]
+        if changed:
+            raise ConfigError(f"{sweep_dir} holds a sweep with other {', '.join(changed)}: give this sweep another "
+                              "--name (or the same options to continue it)")
+    os.makedirs(sweep_dir, exist_ok=True)
+    files.write_json(path, spec)
 
 
 def tell(study, run_dir, status):
