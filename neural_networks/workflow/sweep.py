@@ -118,10 +118,6 @@ def run_trial(run_dir, config, overrides, sweep_dir, trial_id, prune):
     """Train one Optuna trial's run in a worker, pruned by the study's median rule with ``prune``."""
     from .tuning import Pruner
 
-    path = os.path.join(run_dir, "summary.json")
-    status = files.read_json(path).get("status") if os.path.isfile(path) else None
-    if status in ("completed", "pruned"):  # the sweep was stopped after the run ended, before telling the study
-        return run_dir, status
     callbacks = [Pruner(sweep_dir, trial_id, config["train"]["monitor"])] if prune else []
     return run_one(run_dir, config, overrides, callbacks)
 
@@ -287,7 +283,7 @@ def adaptive(config_path, grid_texts, overrides, name, seed, jobs, backend, sche
                         log(f"  trial-{trial.number:03d}: not run: {error}")
                 for run_dir, status in Parallel(return_as="generator_unordered")(
                         delayed(run_trial)(*args) for args in planned):
-                    tell(study, run_dir, status)
+                    tell(study, run_dir)
                     log(f"  {os.path.basename(run_dir)}: {status}")
                 done += len(batch)
     runs = [os.path.join(sweep_dir, f"trial-{t.number:03d}") for t in study.trials]
@@ -309,12 +305,15 @@ def record(sweep_dir, spec):
     files.write_json(path, spec)
 
 
-def tell(study, run_dir, status):
-    """Give the study a finished run's result: its best monitored metric, or pruned, or failed."""
+def tell(study, run_dir):
+    """Give the study a finished run's result, as its summary.json says (the run may have ended before a
+    stopped sweep could tell): its best monitored metric, or pruned, or failed."""
     from optuna.trial import TrialState
 
     number = int(os.path.basename(run_dir).split("-")[1])
-    summary = files.read_json(os.path.join(run_dir, "summary.json"))
+    path = os.path.join(run_dir, "summary.json")
+    summary = files.read_json(path) if os.path.isfile(path) else {}
+    status = summary.get("status")
     if status == "completed":
         value = summary["best"][summary["monitor"]]
         study.tell(number, value if value == value else None,
