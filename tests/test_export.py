@@ -128,8 +128,12 @@ def test_tensorboard_holds_the_metrics(tmp_path):
         np.testing.assert_allclose([s.value for s in scalars], metrics[column], rtol=1e-6)
     assert [s.value for s in events.Scalars("diagnostics/0.fully_connected/grad_norm")] == [0.5, 0.25, 0.125]
     assert "weights/layers.0.W" in events.Tags()["histograms"]
-    plugins = {m.plugin_data.plugin_name for m in events.summary_metadata.values()}
-    assert "hparams" in plugins
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    session = plugin_data_pb2.HParamsPluginData.FromString(
+        events.summary_metadata["_hparams_/session_start_info"].plugin_data.content).session_start_info
+    assert session.hparams["optimizer.lr"].number_value == 0.01  # the run's --set overrides
+    assert [s.value for s in events.Scalars("best/val_loss")] == pytest.approx([metrics["val_loss"].min()])
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SQLAlchemy's, inside MLflow's store
