@@ -218,7 +218,9 @@ def workers(jobs, backend):
         from distributed import get_client
 
         return max(1, sum(get_client().nthreads().values()))
-    return max(1, os.cpu_count() or 1)
+    from joblib import cpu_count
+
+    return cpu_count()  # what joblib's -1 means: the cores this process may use (affinity, cgroup quota)
 
 
 def check_space(config_path, overrides, ranges, choices):
