@@ -33,7 +33,21 @@ def run_order(configs, keys):
 
 def label(config, keys, short, fallback):
     """``lr=0.01, n_out=16``: the run's values of ``keys``, or ``fallback`` when no key differs."""
-    return ", ".join(f"{short[k]}={lookup(config, k)}" for k in keys) or fallback
+    return ", ".join(f"{short[k]}={shown(lookup(config, k))}" for k in keys) or fallback
+
+
+FEW = 12  # values that still get a tick (and a legend line) each
+
+
+def few(values):
+    """Whether ``values`` are a handful of hand-picked ones (a grid's), not sampled from a range."""
+    values = list(dict.fromkeys(values))
+    return len(values) <= FEW and all(not isinstance(v, float) or v != v or float(f"{v:.3g}") == v for v in values)
+
+
+def shown(value):
+    """A value for a legend: floats to 3 significant digits (sampled learning rates are long)."""
+    return f"{value:.3g}" if isinstance(value, float) else value
 
 
 def panel_key(configs, varying, by):
@@ -74,6 +88,7 @@ def plot_against(ax, frame, key, metric, others, short):
     Numbers spanning a decade or more get a log axis (learning rates); other values are categories.
     """
     numeric = all(natural(v)[0] == 0 for v in frame[key])
+    others = [k for k in others if few(frame[k])]  # a sampled key would give a line per run
     groups = frame.groupby(others, dropna=False, sort=False) if others else [((), frame)]
     groups = sorted(groups, key=lambda group: [natural(v) for v in np.atleast_1d(group[0])])
     from matplotlib import colormaps
@@ -82,7 +97,7 @@ def plot_against(ax, frame, key, metric, others, short):
     for (other_values, group), shade in zip(groups, shades):
         group = group.sort_values(key) if numeric else group
         other_values = other_values if isinstance(other_values, tuple) else (other_values,)
-        name = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
+        name = ", ".join(f"{short[k]}={shown(v)}" for k, v in zip(others, other_values)) or None
         ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "s-", color=shade,
                 label=name)
     values = sorted(set(frame[key])) if numeric else []
