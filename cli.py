@@ -412,8 +412,21 @@ main.add_command(click.Command("list-components", callback=components.callback, 
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...", required=True,
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
               help="Values to try for a config key (repeatable: the runs are every combination).")
+@click.option("--range", "ranges", multiple=True, metavar="KEY=LOW:HIGH[:log]",
+              help="With --sampler random/tpe: a continuous range (integers when both ends are; "
+                   "log-uniform with :log), e.g. optimizer.lr=1e-4:1:log (repeatable).")
+@click.option("--choice", "choices", multiple=True, metavar="KEY=A,B,C",
+              help="Values to choose from (with --sampler grid the same as --grid; repeatable).")
+@click.option("--sampler", type=click.Choice(["grid", "random", "tpe"]), default="grid", show_default=True,
+              help="grid: every combination; random or tpe: --trials runs drawn by Optuna (tpe learns from "
+                   "the finished runs). Needs nnrun[optuna] for random and tpe.")
+@click.option("--trials", type=click.IntRange(min=1), metavar="N",
+              help="Runs of a random or tpe sweep (default 20).")
+@click.option("--prune", is_flag=True,
+              help="random/tpe: stop a run whose validation loss trails the median of the earlier runs at "
+                   "the same epoch (from epoch 3, after 3 finished runs); its summary says pruned.")
 @click.option("--random", type=click.IntRange(min=1), metavar="N",
               help="Run only N combinations drawn at random from the grid.")
 @click.option("--random-seed", "sweep_seed", type=int, default=0, show_default=True,
@@ -426,24 +439,29 @@ main.add_command(click.Command("list-components", callback=components.callback, 
 @click.option("--backend", type=click.Choice(["loky", "dask"]), default="loky", show_default=True,
               help="loky: worker processes here; dask: the Dask cluster at --scheduler.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address (with --backend dask).")
-def sweep(config, grid, random, sweep_seed, jobs, name, overrides, seed, epochs, save_dir, quiet, backend, scheduler):
-    """Train every combination of --grid values in parallel; write sweep.csv and compare.png.
+def sweep(config, grid, ranges, choices, sampler, trials, prune, random, sweep_seed, jobs, name, overrides, seed,
+          epochs, save_dir, quiet, backend, scheduler):
+    """Train every combination of --grid values in parallel (or --trials runs drawn by Optuna);
+    write sweep.csv, compare.png and parallel.png.
 
     Each run is a normal run folder inside the sweep folder. Started again, a sweep skips the
-    runs already finished and resumes interrupted ones. --seed, --epochs and --save-dir set
-    those keys in every run, as in nnrun train.
+    runs already finished and resumes interrupted ones; a random or tpe sweep keeps its Optuna
+    study in the sweep folder (optuna.journal) and continues it. --seed, --epochs and --save-dir
+    set those keys in every run, as in nnrun train.
 
     \b
     Example:
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --grid model.layers.0.n_out=8,32 --jobs 2
       nnrun sweep configs/iris.yaml --grid optimizer.lr=0.01,0.1 --backend dask --scheduler tcp://10.0.0.5:8786
+      nnrun sweep configs/iris.yaml --sampler tpe --range optimizer.lr=1e-4:1:log
     """
     from neural_networks.workflow.sweep import sweep as run_sweep, sweep_table
 
     overrides = list(overrides) + option_overrides(seed, epochs, save_dir)
     try:
         sweep_dir, frame = run_sweep(config, grid, overrides, name, random, sweep_seed, jobs, backend, scheduler,
-                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)))
+                                     log=(lambda line: None) if quiet else (lambda line: click.echo(line, err=True)),
+                                     ranges=ranges, choices=choices, sampler=sampler, trials=trials, prune=prune)
     except KeyboardInterrupt:
         raise KeyboardInterrupt("run the same command again to skip the finished runs and resume the rest") from None
     if not quiet:
@@ -476,11 +494,21 @@ def compare(runs, metric, by, output):
     from neural_networks.workflow.compare import compare as compare_runs, compare_table, default_output
     from neural_networks.workflow.results import find_runs
 
+    from neural_networks.workflow.sweep import swept, sweep_views
+
     output = output or default_output(runs)
-    frame = compare_runs(find_runs(runs), metric, by, output)
+    sweeps = [path for path in runs if swept(path)]
+    frame = compare_runs(find_runs(runs), metric, [*by, *(k for k in swept(sweeps[0])[0] if k not in by)]
+                         if len(sweeps) == 1 else by, output)
     report_damaged(frame)
     click.echo(compare_table(frame))
     click.echo(output)
+    if len(sweeps) == 1 and len(frame) > 1:  # one sweep: also its parallel coordinates (and importances)
+        parallel = os.path.splitext(output)[0] + "-parallel.png"
+        importances = sweep_views(sweeps[0], frame, metric, parallel)
+        click.echo(parallel)
+        for key, share in importances.items():
+            click.echo(f"importance of {key}: {share:.3f}")
 
 
 def report_damaged(frame):
@@ -519,6 +547,64 @@ def report(path, output):
     from neural_networks.workflow.report import report as write_report
 
     click.echo(write_report(path, output))
+
+
+@main.command()
+@click.argument("run", type=click.Path(exists=True, file_okay=False))
+@click.option("--to", "to", required=True, type=click.Choice(["onnx", "tensorboard", "mlflow"]),
+              help="onnx: a model file; tensorboard: event files; mlflow: runs in a tracking store.")
+@click.option("-o", "--output", type=click.Path(), metavar="PATH",
+              help="onnx: the .onnx file (default: model.onnx in each run folder; for a sweep, a folder for "
+                   "<run>.onnx files); tensorboard: the log folder (default: RUN/tensorboard, a subfolder per run "
+                   "for a sweep).")
+@click.option("--tracking-uri", metavar="URI",
+              help="mlflow: the tracking store (default: an mlruns folder beside RUN, in its save_dir).")
+@click.option("--experiment", help="mlflow: the experiment's name (default: the sweep's folder name; "
+                                   "nnrun for a single run).")
+def export(run, to, output, tracking_uri, experiment):
+    """Export a finished run, or every run of a sweep, to ONNX, TensorBoard or MLflow.
+
+    The ONNX model takes raw features (batch, n_features) as `predict` reads them, with the
+    run's preprocessing inside, and returns class probabilities or the regression outputs.
+    Needs the matching extra: pip install 'nnrun[onnx]' (or [tensorboard], [mlflow]).
+
+    \b
+    Example:
+      nnrun export experiments/iris --to onnx -o iris.onnx
+      nnrun export experiments/iris-sweep --to tensorboard
+      tensorboard --logdir experiments/iris-sweep/tensorboard
+      nnrun export experiments/iris --to mlflow --tracking-uri http://host:5000
+    """
+    from neural_networks.workflow.export import export as export_run
+
+    if to == "mlflow" and output:
+        raise click.UsageError("--to mlflow writes to --tracking-uri, not -o")
+    if to != "mlflow" and (tracking_uri or experiment):
+        raise click.UsageError("--tracking-uri and --experiment go with --to mlflow")
+    for written in export_run(run, to, tracking_uri if to == "mlflow" else output, experiment):
+        click.echo(f"mlflow run {written}" if to == "mlflow" else written)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the schema to FILE (an older nnrun schema there is replaced) instead of printing it.")
+def schema(output):
+    """Print the JSON Schema of nnrun configs, for editors that complete and check YAML.
+
+    Generated from every registered component and config key. A config whose first line is
+    `# yaml-language-server: $schema=nnrun.schema.json` is checked against the schema file
+    beside it by VS Code's YAML extension (and other editors using yaml-language-server).
+
+    \b
+    Example:
+      nnrun schema -o configs/nnrun.schema.json
+    """
+    from neural_networks.workflow.json_schema import text, write
+
+    if output:
+        click.echo(write(output))
+    else:
+        click.echo(text(), nl=False)
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ def test_sweep_runs_every_combination_once(swept):
     assert again.exit_code == 0, again.output
     assert "4 already finished, 0 to run" in again.output
     assert stamps == {n: os.path.getmtime(os.path.join(sweep_dir, n, "summary.json")) for n in names}
-    assert len(os.listdir(sweep_dir)) == len(names) + 3
+    assert len(os.listdir(sweep_dir)) == len(names) + 4  # + sweep.json, sweep.csv, compare.png, parallel.png
 
 
 def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
@@ -231,7 +231,7 @@ def test_sweep_started_again_resumes_unfinished_runs(tmp_path):
     _, second = sweep(config, grid, jobs=1, log=lines.append)
     assert lines[0].endswith("1 already finished, 1 to run (1 of them resumed)") and lines[1:] == ["  lr=0.05: completed"]
     assert sorted(os.listdir(tmp_path / "runs" / "sine-sweep")) == ["compare.png", "lr=0.02", "lr=0.05",
-                                                                    "sweep.csv", "sweep.json"]
+                                                                    "parallel.png", "sweep.csv", "sweep.json"]
     pd.testing.assert_frame_equal(metrics_without_time(interrupted), expected)
     pd.testing.assert_frame_equal(first.drop(columns="seconds"), second.drop(columns="seconds"))
     with pytest.raises(ConfigError, match="lr=0.02 was trained with a different config"):

@@ -33,7 +33,21 @@ def run_order(configs, keys):
 
 def label(config, keys, short, fallback):
     """``lr=0.01, n_out=16``: the run's values of ``keys``, or ``fallback`` when no key differs."""
-    return ", ".join(f"{short[k]}={lookup(config, k)}" for k in keys) or fallback
+    return ", ".join(f"{short[k]}={shown(lookup(config, k))}" for k in keys) or fallback
+
+
+FEW = 12  # values that still get a tick (and a legend line) each
+
+
+def few(values):
+    """Whether ``values`` are a handful of hand-picked ones (a grid's), not sampled from a range."""
+    values = list(dict.fromkeys(values))
+    return len(values) <= FEW and all(not isinstance(v, float) or v != v or float(f"{v:.3g}") == v for v in values)
+
+
+def shown(value):
+    """A value for a legend: floats to 3 significant digits (sampled learning rates are long)."""
+    return f"{value:.3g}" if isinstance(value, float) else value
 
 
 def panel_key(configs, varying, by):
@@ -74,6 +88,7 @@ def plot_against(ax, frame, key, metric, others, short):
     Numbers spanning a decade or more get a log axis (learning rates); other values are categories.
     """
     numeric = all(natural(v)[0] == 0 for v in frame[key])
+    others = [k for k in others if few(frame[k])]  # a sampled key would give a line per run
     groups = frame.groupby(others, dropna=False, sort=False) if others else [((), frame)]
     groups = sorted(groups, key=lambda group: [natural(v) for v in np.atleast_1d(group[0])])
     from matplotlib import colormaps
@@ -82,13 +97,13 @@ def plot_against(ax, frame, key, metric, others, short):
     for (other_values, group), shade in zip(groups, shades):
         group = group.sort_values(key) if numeric else group
         other_values = other_values if isinstance(other_values, tuple) else (other_values,)
-        name = ", ".join(f"{short[k]}={v}" for k, v in zip(others, other_values)) or None
+        name = ", ".join(f"{short[k]}={shown(v)}" for k, v in zip(others, other_values)) or None
         ax.plot(group[key] if numeric else group[key].astype(str), group[f"best_{metric}"], "s-", color=shade,
                 label=name)
     values = sorted(set(frame[key])) if numeric else []
     if numeric and values[0] > 0 and values[-1] >= 10 * values[0]:
         ax.set_xscale("log")
-    if 0 < len(values) <= 12:  # a tick at each value tried
+    if 0 < len(values) and few(values):  # a tick at each value tried
         ax.set_xticks(values, [f"{v:g}" for v in values])
         ax.minorticks_off()
     ax.set(xlabel=key, ylabel=f"best {metric}", title=f"best {metric} against {short[key]}")
@@ -186,3 +201,57 @@ def default_output(runs, save_dir="experiments"):
     names = [UNSAFE.sub("_", os.path.basename(os.path.normpath(r))).strip("_") or "runs" for r in runs]
     stem = "compare-" + "-".join(names)[:60]
     return unique_path(os.path.join(save_dir, f"{stem}.png"))
+
+
+def axis_values(values, log=False):
+    """A parallel-coordinates axis: (positions in [0, 1], tick positions, tick labels). Numbers are
+    scaled between their extremes (log-scaled with ``log``); anything else is a category, evenly spaced."""
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in values)
+    if not numeric:
+        names = sorted({str(v) for v in values})
+        spacing = max(len(names) - 1, 1)
+        return np.array([names.index(str(v)) / spacing for v in values]), \
+            [i / spacing for i in range(len(names))], names
+    x = np.log10(np.asarray(values, dtype=float)) if log else np.asarray(values, dtype=float)
+    low, high = x.min(), x.max()
+    span = high - low or 1.0
+    ticks = np.linspace(low, high, 3) if high > low else np.array([low])
+    labels = [f"{10 ** t if log else t:.3g}" for t in ticks]
+    return (x - low) / span, list((ticks - low) / span), labels
+
+
+def plot_parallel(frame, keys, metric, path, log_keys=()):
+    """Parallel coordinates: an axis per swept key and one for the best ``metric``; a line per run,
+    coloured by the metric (dark = low = good), the best run drawn thickest."""
+    from matplotlib import colormaps
+
+    from .plots import figure, save
+
+    frame = frame[frame[f"best_{metric}"].notna()].reset_index(drop=True)
+    short = short_keys(list(keys))
+    columns = [*keys, f"best_{metric}"]
+    axes_data = [axis_values(list(frame[c]), c in log_keys) for c in columns]
+    fig = figure(figsize=(max(5.0, 2.2 * len(columns)), 4.2))
+    ax = fig.subplots()
+    scores = axes_data[-1][0]
+    order = np.argsort(-scores)  # the best last, on top
+    cmap = colormaps["viridis"]
+    for rank, i in enumerate(order):
+        best = rank == len(order) - 1
+        ax.plot(range(len(columns)), [a[0][i] for a in axes_data], color=cmap(scores[i] * 0.9),
+                lw=2.6 if best else 1.0, alpha=1 if best else 0.7, zorder=3 if best else 2)
+    for j, (_, ticks, labels) in enumerate(axes_data):
+        ax.axvline(j, color="0.3", lw=0.8)
+        for t, label in zip(ticks, labels):
+            ax.text(j + 0.04, t, label, fontsize=8, va="center", ha="left",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
+    names = [short.get(c, c) + (" (log)" if c in log_keys else "") for c in keys] + [f"best {metric}"]
+    ax.set_xticks(range(len(columns)), names)
+    ax.set_yticks([])
+    ax.set_xlim(-0.2, len(columns) - 0.4)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"{len(frame)} runs: each line one run, colour by best {metric} (dark = lower)")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    save(fig, path)

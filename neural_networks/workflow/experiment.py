@@ -91,7 +91,7 @@ def resume(run_dir, progress=False, callbacks=()):
         config = run_config(run_dir)
         path = os.path.join(run_dir, "summary.json")
         saved = files.read_json(path) if os.path.isfile(path) else {}
-        if saved.get("status") in ("completed", "diverged"):
+        if saved.get("status") in ("completed", "diverged", "pruned"):
             checkpoint.remove(run_dir)  # a kill just before the end may have left it
             raise ConfigError(f"{run_dir} has already finished (summary.json says {saved['status']})"
                               + (": train it again with a lower optimizer.lr" if saved["status"] == "diverged" else ""))
@@ -121,7 +121,9 @@ def run_callbacks(run_dir, config, data, progress=False, elapsed=0.0):
 
 def train(run_dir, config, built, summary, progress=False, saved=None, callbacks=()):
     """Fit in ``run_dir`` (which this process holds locked) from the checkpoint ``saved`` (or the start),
-    checkpointing every epoch; ``callbacks`` (a library user's own) run after the run's.
+    checkpointing every epoch; ``callbacks`` (a library user's own) run after the run's; one that stops
+    training early may say why in its ``status`` (e.g. ``pruned``), which summary.json then records
+    instead of ``completed``.
 
     However training ends, the folder is left consistent: completed or diverged, it holds the results
     of its finished epochs and no checkpoint; interrupted or failed (an OS error, memory), it keeps the
@@ -147,7 +149,8 @@ def train(run_dir, config, built, summary, progress=False, saved=None, callbacks
         # overflow warnings would bury the one-line error: the trainer reports a non-finite loss itself
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             trainer.fit()
-        summary.update(seconds=clock.seconds(), status="completed")
+        summary.update(seconds=clock.seconds(),
+                       status=next((c.status for c in callbacks if getattr(c, "status", None)), "completed"))
         finish(run_dir, config, data, model, trainer, summary)
     except TrainingError as error:
         summary.update(seconds=clock.seconds(), status="diverged", error=str(error))

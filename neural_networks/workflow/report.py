@@ -92,16 +92,33 @@ def sweep_section(sweep_dir):
     if "run" not in frame.columns:
         raise DamagedFile(path, "it has no column 'run'")
     parts = [f"<h2>{len(frame)} runs, best first</h2>", table(frame)]
-    plot = os.path.join(sweep_dir, "compare.png")
-    if os.path.isfile(plot):
-        with open(plot, "rb") as f:
-            parts.append(image(f.read()))
+    for name in ("compare.png", "parallel.png"):
+        plot = os.path.join(sweep_dir, name)
+        if os.path.isfile(plot):
+            with open(plot, "rb") as f:
+                parts.append(image(f.read()))
+    parts.append(importance_table(sweep_dir))
     if len(frame):
         try:
             parts.append(run_section(os.path.join(sweep_dir, frame["run"].iloc[0])))
         except DamagedFile as error:
             parts.append(f"<p>The best run is not shown: {html.escape(str(error))}</p>")
     return "\n".join(parts)
+
+
+def importance_table(sweep_dir):
+    """Optuna's parameter importances of a tpe sweep as a table ('' for other sweeps)."""
+    from .sweep import swept
+    from .tuning import importances
+
+    found = swept(sweep_dir)
+    shares = importances(sweep_dir) if found and found[2] == "tpe" else {}
+    if not shares:
+        return ""
+    import pandas as pd
+
+    return "<h3>parameter importances (Optuna)</h3>" + table(
+        pd.DataFrame({"key": list(shares), "importance": list(shares.values())}))
 
 
 def report(path, output=None):
