@@ -40,8 +40,10 @@ def shift(X, dy, dx, most):
 
 @AUGMENTS.register("translate")
 class Translate:
-    """Move each image by a random whole number of pixels, up to ``max_pixels`` in each direction,
-    filling with zeros (the training mean, after standardize): X'[i, r, c] = X[i, r - dy_i, c - dx_i]."""
+    """Move each image by up to ``max_pixels`` pixels each way, zero-filled: X'[i, r, c] = X[i, r - dy_i, c - dx_i].
+
+    dy_i, dx_i are uniform whole numbers in [-max_pixels, max_pixels]; the zeros are the training mean
+    after ``standardize``."""
 
     def __init__(self, max_pixels: PositiveInt = 2):
         self.max_pixels = max_pixels
@@ -53,9 +55,10 @@ class Translate:
 
 @AUGMENTS.register("crop")
 class Crop(Translate):
-    """A random crop of the original size after zero padding by ``padding`` pixels on every side, as
-    torchvision's ``RandomCrop(size, padding=padding)``: the crop's corner is uniform on [0, 2 padding]^2,
-    the same as moving the image by up to ``padding`` pixels (so it shares :class:`Translate`'s code)."""
+    """A random crop of the image's size after zero padding by ``padding`` pixels, as ``RandomCrop(32, padding=4)``.
+
+    The crop's corner is uniform on [0, 2 padding]^2, the same as moving the image by up to ``padding``
+    pixels each way, so it shares :class:`Translate`'s code."""
 
     def __init__(self, padding: PositiveInt = 4):
         super().__init__(max_pixels=padding)

@@ -335,7 +335,8 @@ def mapped_member(path, member):
         name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
         f.seek(info.header_offset + 30 + name_length + extra_length)
         version = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        formats = np.lib.format
+        read_header = formats.read_array_header_1_0 if version == (1, 0) else formats.read_array_header_2_0
         shape, fortran, dtype = read_header(f)
         if dtype.hasobject or math.prod(shape) == 0:
             return None
@@ -356,9 +357,10 @@ def load_array(path, member=None):
 
 @DATASETS.register("npz")
 class NPZ:
-    """A NumPy ``.npz`` file holding arrays ``X`` (samples first) and ``y``, or an ``.npy`` file of the
-    inputs with ``targets`` the ``.npy`` of the targets. ``.npy`` files and uncompressed ``.npz`` members
-    are memory-mapped: batches are read from the file, so the data may be larger than memory.
+    """Arrays ``X`` (samples first) and ``y`` of an ``.npz`` file, or an ``.npy`` of inputs and ``targets``.
+
+    ``.npy`` files and uncompressed ``.npz`` members are memory-mapped: batches are read from the
+    file, so the data may be larger than memory.
     """
 
     def __init__(self, path: str, task: Task = "auto", targets: typing.Optional[str] = None):
@@ -491,10 +493,11 @@ class Folder:
 
 @DATASETS.register("mnist")
 class MNIST(Folder):
-    """A folder of IDX files as MNIST ships them (``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``
-    and the ``t10k-`` pair); images scaled to [0, 1]; the t10k files are the test split (``official_test``).
+    """MNIST's handwritten digits from a folder of its IDX files; pixels in [0, 1]; t10k is the test split.
 
-    Without ``path``: ``$NNRUN_DATA/<name>``, then ``~/.nnrun/data/<name>`` (and for Fashion-MNIST
+    The files as MNIST ships them: ``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``
+    and the ``t10k-`` pair (the test split unless ``official_test`` is false). Without ``path``:
+    ``$NNRUN_DATA/<name>``, then ``~/.nnrun/data/<name>`` (and for Fashion-MNIST
     ``/usr/share/datasets/fashion-mnist``, where Debian's package ``dataset-fashion-mnist`` puts it).
     """
 
@@ -531,8 +534,9 @@ class MNIST(Folder):
 
 @DATASETS.register("fashion_mnist")
 class FashionMNIST(MNIST):
-    """Zalando's Fashion-MNIST: 28x28 grey images of 10 kinds of clothing, in MNIST's IDX files
-    (60,000 training, 10,000 test images); found as :class:`MNIST` describes."""
+    """Zalando's Fashion-MNIST: 28x28 grey images of 10 kinds of clothing (apt-get install dataset-fashion-mnist).
+
+    MNIST's IDX files, 60,000 training and 10,000 test images, found as :class:`MNIST` describes."""
 
     folder_name = "fashion_mnist"
     system_folders = ("/usr/share/datasets/fashion-mnist",)
@@ -547,8 +551,10 @@ CIFAR_RECORD = 1 + 3 * 32 * 32  # a label byte, then the red, green and blue 32x
 
 @DATASETS.register("cifar10")
 class CIFAR10(Folder):
-    """CIFAR-10, binary version (``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin``,
-    ``batches.meta.txt``): 32x32 colour images as (n, 32, 32, 3), channels last, pixel values 0..255.
+    """CIFAR-10's binary version: 32x32 colour images of 10 classes as (n, 32, 32, 3), pixel values 0..255.
+
+    Files ``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin`` (the test split unless
+    ``official_test`` is false) and ``batches.meta.txt`` (the class names).
 
     Each record is 3,073 bytes: the label, then 1,024 red, 1,024 green and 1,024 blue pixels, row by row,
     so a file reshapes to (n, 3073) and the pixels to (n, 3, 32, 32), transposed to (n, 32, 32, 3).

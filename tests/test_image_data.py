@@ -1,5 +1,6 @@
 """Image data: MNIST/Fashion-MNIST found by search, the official test split, CIFAR-10's binary files,
 stratified subsampling, split_seed, memory-mapped inputs, and augmentation of training batches."""
+import json
 import os
 import struct
 import zipfile
@@ -341,3 +342,18 @@ def test_bad_augmentations_are_config_errors(augment, match):
 def test_augmenting_flat_samples_asks_for_an_image_shape():
     with pytest.raises(ConfigError, match="data.shape to \\[rows, cols, channels\\]"):
         data_of({"name": "digits", "augment": [{"name": "flip"}]})
+
+
+# --- the real Fashion-MNIST files (CI installs them with apt-get where it can) ---
+
+def test_the_mlp_config_learns_real_fashion_mnist(tmp_path, run_cli):
+    try:
+        folder = initialize_dataset("fashion_mnist").folder()
+    except ConfigError as error:
+        pytest.skip(f"the Fashion-MNIST files are absent ({error.message})")
+    result = run_cli("train", os.path.join("configs", "fashion_mnist_mlp.yaml"), "--save-dir", tmp_path,
+                     "--epochs", "2", "--set", "data.max_samples=3000", "--set", "log.plot=false", "--quiet")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(open(os.path.join(result.stdout.strip().splitlines()[-1], "summary.json")).read())
+    assert summary["test"]["samples"] == 10000, folder  # the official test images, all of them
+    assert summary["test"]["accuracy"] > 0.7
