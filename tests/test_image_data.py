@@ -223,6 +223,14 @@ def test_npy_inputs_need_their_targets(tmp_path, arrays):
         data_of({"name": "npz", "path": str(tmp_path / "X.npy")})
 
 
+def test_a_run_saves_the_npy_and_targets_paths_absolute(tmp_path, monkeypatch):
+    from neural_networks.workflow.experiment import with_absolute_data_path
+
+    monkeypatch.chdir(tmp_path)
+    saved = with_absolute_data_path({"data": {"name": "npz", "path": "X.npy", "targets": "y.npy"}})
+    assert saved["data"] == {"name": "npz", "path": str(tmp_path / "X.npy"), "targets": str(tmp_path / "y.npy")}
+
+
 def test_a_memory_mapped_run_trains_like_the_in_memory_one(tmp_path, arrays):
     X, y = arrays
     np.save(tmp_path / "X.npy", X)
