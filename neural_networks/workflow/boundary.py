@@ -30,9 +30,10 @@ def applies(data):
 
 def applies_in_projection(data, image_shape):
     """Whether a run gets decision_boundary.png on a plane of principal components: classification
-    on vectors of more than 2 features that are not images (``image_shape`` None)."""
+    on vectors of more than 2 features that are not images (``image_shape`` None), held in memory (a
+    memory-mapped data set, read batch by batch, is too large to project whole)."""
     return (data.task == "classification" and len(data.input_shape) == 1 and data.input_shape[0] > 2
-            and image_shape is None)
+            and image_shape is None and isinstance(data.train.X, np.ndarray))
 
 
 class Plane:
