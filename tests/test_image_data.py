@@ -365,3 +365,14 @@ def test_the_mlp_config_learns_real_fashion_mnist(tmp_path, run_cli):
     summary = json.loads(open(os.path.join(result.stdout.strip().splitlines()[-1], "summary.json")).read())
     assert summary["test"]["samples"] == 10000, folder  # the official test images, all of them
     assert summary["test"]["accuracy"] > 0.7
+
+
+def test_a_run_without_validation_split_draws_its_pictures(tmp_path):
+    """As fashion_mnist_mlp.yaml trains: no validation split, a classifier on flat inputs (whose
+    decision boundary is drawn on principal components, the empty validation split included)."""
+    from neural_networks.workflow.experiment import run
+
+    config = resolve({"data": {"name": "iris", "validation_split": 0.0}, "train": {"epochs": 2},
+                      "log": {"save_dir": str(tmp_path), "plot": True}})
+    run_dir, summary = run(config)
+    assert summary["status"] == "completed" and os.path.exists(os.path.join(run_dir, "decision_boundary.png"))

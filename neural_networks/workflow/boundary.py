@@ -59,7 +59,7 @@ class Plane:
 
     def points(self, split):
         """A split's samples as plane coordinates (n, 2)."""
-        X = split.X.astype(np.float64).reshape(len(split), -1)
+        X = split.X.astype(np.float64).reshape(len(split), int(np.prod(split.X.shape[1:])))  # also when empty
         return X * self.data.scale + self.data.shift if self.axes is None else (X - self.mean) @ self.axes.T
 
     def inputs(self, coordinates):
