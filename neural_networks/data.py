@@ -1,22 +1,34 @@
 """From a data source to ready arrays: stratified train/validation/test splits, preprocessing
 fitted on the training split only, one-hot targets, the configured dtype and input shape.
 """
+import mmap
 import typing
 from dataclasses import dataclass
 
 import numpy as np
 
+from .augment import AUGMENTS, Pipeline
 from .datasets import DATASETS, locator
 from .data_checks import check_finite, check_samples, check_split_sizes
 from .config.errors import ConfigError, shown
-from .config.validation import Fraction, PositiveInt, arguments, check_arguments, closest
+from .config.validation import (Fraction, NonNegativeInt, PositiveInt, Spec, arguments, check_arguments,
+                                closest)
 
 
 def data_settings(batch_size: PositiveInt = 32, validation_split: Fraction = 0.2,
                   test_split: Fraction = 0.2,
                   preprocess: typing.Literal["standardize", "normalize", "none"] = "standardize",
-                  shape: typing.Optional[typing.Tuple[PositiveInt, ...]] = None):
-    """The ``data`` keys shared by every source (the schema; the rest belong to the source)."""
+                  shape: typing.Optional[typing.Tuple[PositiveInt, ...]] = None,
+                  samples_per_class: typing.Optional[PositiveInt] = None,
+                  max_samples: typing.Optional[PositiveInt] = None,
+                  split_seed: typing.Optional[NonNegativeInt] = None,
+                  augment: typing.List[Spec(AUGMENTS, mapping=True)] = ()):
+    """The ``data`` keys shared by every source (the schema; the rest belong to the source).
+
+    ``samples_per_class`` and ``max_samples`` keep a stratified random subset of the training files;
+    ``split_seed`` draws the subset and the splits from their own generator, so that runs with
+    different ``seed`` share them; ``augment`` transforms training batches (:mod:`neural_networks.augment`).
+    """
 
 
 _SHARED = [p.name for p in arguments(data_settings)]
@@ -45,12 +57,18 @@ def split_data_config(config):
 
 @dataclass
 class Split:
-    X: np.ndarray        # inputs, (n, *input_shape), in the run's dtype
+    X: typing.Any        # inputs, (n, *input_shape), in the run's dtype: an array, or MappedRows
     Y: np.ndarray        # targets: one-hot (n, K) for classification, (n, outputs) for regression
     index: np.ndarray    # row numbers in the source, for predictions.csv
+    augment: typing.Optional[Pipeline] = None  # random transforms of training batches
 
     def __len__(self):
         return len(self.X)
+
+    def batch(self, index, rng):
+        """The samples ``index`` as a training batch (X, Y): gathered, then augmented with draws from ``rng``."""
+        X = self.X.take(index, axis=0)
+        return (X if self.augment is None else self.augment(X, rng)), self.Y.take(index, axis=0)
 
 
 @dataclass
@@ -79,10 +97,40 @@ class Data:
 BLOCK = 2048  # rows preprocessed at a time: float64 temporaries stay a few MB whatever the data's size
 
 
+def gather(X, rows):
+    """``X[rows]`` in float64. From a memory map, the pages just read are then released from this
+    process (the kernel's file cache keeps them), so reading a file larger than memory never holds it all."""
+    block = np.asarray(X[rows], dtype=np.float64)
+    if isinstance(X, np.memmap) and X._mmap is not None:
+        X._mmap.madvise(mmap.MADV_DONTNEED)
+    return block
+
+
 def row_blocks(X, rows):
     """``X[rows]`` in float64 blocks of BLOCK rows, so that no float64 copy of all the data is made."""
     for start in range(0, len(rows), BLOCK):
-        yield np.asarray(X[rows[start:start + BLOCK]], dtype=np.float64)
+        yield gather(X, rows[start:start + BLOCK])
+
+
+class MappedRows:
+    """The rows ``rows`` of a memory-mapped X (n, features), preprocessed as they are read: a split's X
+    when the data stay on disk. It answers ``len``, ``shape``, ``dtype``, ``[slice or index array]``
+    and ``take(index, axis=0)`` as the preprocessed array would, gathering only the rows asked for."""
+
+    def __init__(self, X, rows, data, dtype):
+        self.X, self.rows, self.data, self.dtype = X, rows, data, np.dtype(dtype)
+        self.shape = (len(rows),) + tuple(data.input_shape)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def take(self, index, axis=0):
+        if axis != 0:
+            raise ValueError("MappedRows gathers samples (axis 0) only")
+        return self.data.transform(gather(self.X, self.rows[index]), self.dtype)
+
+    def __getitem__(self, key):
+        return self.take(np.arange(len(self))[key])
 
 
 def fit_preprocess(X, how, rows=None):
@@ -120,11 +168,60 @@ def split_indices(n, labels, fractions, rng):
     return [rng.permutation(np.concatenate(p)).astype(np.int64) for p in parts]
 
 
+def subsample(pool, labels, per_class, most, rng):
+    """The rows of ``pool`` that ``samples_per_class`` and then ``max_samples`` keep, drawn at random;
+    ``max_samples`` is stratified: class c keeps about most * n_c / n rows (largest remainders round)."""
+    if per_class is None and most is None:
+        return pool
+    if labels is None and per_class is not None:
+        raise ConfigError("samples_per_class is for classification data", "samples_per_class")
+    groups = [pool[labels[pool] == c] for c in np.unique(labels[pool])] if labels is not None else [pool]
+    groups = [rng.permutation(group) for group in groups]
+    if per_class is not None:
+        fewest = min(len(group) for group in groups)
+        if fewest < per_class:
+            raise ConfigError(f"{per_class} is more than the {fewest} training samples of the smallest class",
+                              "samples_per_class")
+        groups = [group[:per_class] for group in groups]
+    sizes = np.array([len(group) for group in groups])
+    if most is not None and most < sizes.sum():
+        quota = sizes * most / sizes.sum()
+        counts = np.floor(quota).astype(np.int64)
+        counts[np.argsort(counts - quota, kind="stable")[:most - counts.sum()]] += 1
+        groups = [group[:k] for group, k in zip(groups, counts)]
+    return np.sort(np.concatenate(groups))
+
+
+def split_rows(dataset, settings, fractions, rng):
+    """(train, val, test) row indices: the source's own test rows when it has them (``n_test``), else a
+    share of ``fractions`` (validation, test); validation from the rest, after ``samples_per_class``/``max_samples``."""
+    labels = dataset.y if dataset.task == "classification" else None
+    if settings["split_seed"] is not None:
+        rng = np.random.default_rng(settings["split_seed"])
+    pool = np.arange(len(dataset.y) - dataset.n_test)
+    pool = subsample(pool, labels, settings["samples_per_class"], settings["max_samples"], rng)
+    parts = [pool[i] for i in split_indices(len(pool), None if labels is None else labels[pool], fractions, rng)]
+    if dataset.n_test:
+        parts[2] = np.arange(len(dataset.y) - dataset.n_test, len(dataset.y))
+    return parts
+
+
+def augmentation(specs, input_shape):
+    """The training batches' :class:`~neural_networks.augment.Pipeline` (None without ``augment``)."""
+    if not specs:
+        return None
+    if len(input_shape) != 3:
+        raise ConfigError(f"augmentation moves pixels of images; the samples have shape {list(input_shape)}: "
+                          "set data.shape to [rows, cols, channels]", "augment")
+    return Pipeline(specs, input_shape)
+
+
 def load_data(config, rng, dtype=np.float32):
-    """The ``data`` section -> :class:`Data`, using ``rng`` for generation and splitting."""
+    """The ``data`` section -> :class:`Data`, using ``rng`` for generation and splitting (``split_seed``'s
+    generator instead, when set). A memory-mapped source stays on disk: its splits are :class:`MappedRows`."""
     settings, source = split_data_config(config)
     dataset = DATASETS.build(source).load(rng)
-    X = np.asarray(dataset.X)  # in its own dtype: preprocessing converts it block by block
+    X = dataset.X  # in its own dtype (maybe a memory map): preprocessing converts it block by block
     classify = dataset.task == "classification"
     labels = dataset.y if classify else None
     check_samples(len(X), labels, dataset.classes)
@@ -132,8 +229,8 @@ def load_data(config, rng, dtype=np.float32):
     locate = dataset.locate or locator(f"data {source['name']!r}", first=0, word="sample")
     check_finite(X, dtype, locate)
     check_finite(dataset.y, dtype, lambda row, _: locate(row, "target"))
-    fractions = (settings["validation_split"], settings["test_split"])
-    train, val, test = split_indices(len(X), labels, fractions, rng)
+    fractions = (settings["validation_split"], 0.0 if dataset.n_test else settings["test_split"])
+    train, val, test = split_rows(dataset, settings, fractions, rng)
     if len(train) == 0:
         raise ConfigError("no samples left for training", "test_split")
     check_split_sizes((len(train), len(val), len(test)), fractions, len(dataset.classes) if classify else 0,
@@ -148,8 +245,11 @@ def load_data(config, rng, dtype=np.float32):
         targets = np.asarray(dataset.y, dtype=dtype)
     data = Data(None, None, None, dataset.task, dataset.classes, shift, scale, input_shape, dataset.columns,
                 dataset.target_name)
-    data.train, data.val, data.test = (Split(transform_rows(data, X, i, dtype), targets[i], i)
-                                       for i in (train, val, test))
+    mapped = isinstance(X, np.memmap)
+    data.train, data.val, data.test = (
+        Split(MappedRows(X, i, data, dtype) if mapped else transform_rows(data, X, i, dtype), targets[i], i)
+        for i in (train, val, test))
+    data.train.augment = augmentation(settings["augment"], input_shape)
     return data
 
 

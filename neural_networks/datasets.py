@@ -30,6 +30,7 @@ class Dataset:
     columns: list = None  # feature names, when the source has them (a CSV header): predict matches them
     target_name: str = None  # the target column's name, when it has one: predict leaves such a column out
     locate: typing.Callable = None  # (row, column) -> where that value is, for error messages
+    n_test: int = 0  # the last n_test samples are the source's own test split (its official test files)
 
 
 def locator(source, columns=None, first=0, word="row"):
@@ -41,16 +42,21 @@ def locator(source, columns=None, first=0, word="row"):
     return locate
 
 
+def as_array(X):
+    """``X`` as an array, a memory map kept as one (``np.asarray`` would drop the np.memmap type)."""
+    return X if isinstance(X, np.ndarray) else np.asarray(X)
+
+
 def classification(X, y):
     """A classification Dataset with labels re-coded as 0..K-1 (the originals kept as class names)."""
     classes, labels = np.unique(np.asarray(y), return_inverse=True)
-    return Dataset(np.asarray(X), labels.reshape(-1), "classification",
+    return Dataset(as_array(X), labels.reshape(-1), "classification",
                    [c.item() if hasattr(c, "item") else c for c in classes])
 
 
 def regression(X, y):
     y = np.asarray(y, dtype=np.float64)
-    return Dataset(np.asarray(X), y.reshape(len(y), -1), "regression")
+    return Dataset(as_array(X), y.reshape(len(y), -1), "regression")
 
 
 def sklearn_data_file(name):
@@ -313,28 +319,81 @@ class CSV:
         return data
 
 
+def mapped_member(path, member):
+    """A stored (uncompressed) member of an .npz file as a read-only memory map; None when it is
+    compressed or not a plain array. An .npz is a zip file: a stored member's bytes are an .npy file
+    starting after its local header (30 bytes, the name, the extra field)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member + ".npy")
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        header = f.read(30)
+        name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+        f.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(f)
+        formats = np.lib.format
+        read_header = formats.read_array_header_1_0 if version == (1, 0) else formats.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        if dtype.hasobject or math.prod(shape) == 0:
+            return None
+        return np.memmap(path, dtype=dtype, mode="r", offset=f.tell(), shape=shape, order="F" if fortran else "C")
+
+
+def load_array(path, member=None):
+    """An .npy file, or a member of an .npz, memory-mapped when it is stored uncompressed (so that data
+    larger than memory can be trained on: batches are gathered from the map) and read otherwise."""
+    if member is None:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    with np.load(path, allow_pickle=False) as arrays:
+        if member not in arrays.files:
+            return None
+        mapped = mapped_member(path, member)
+        return arrays[member] if mapped is None else mapped
+
+
 @DATASETS.register("npz")
 class NPZ:
-    """A NumPy ``.npz`` file holding arrays ``X`` (samples first) and ``y``."""
+    """Arrays ``X`` (samples first) and ``y`` of an ``.npz`` file, or an ``.npy`` of inputs and ``targets``.
 
-    def __init__(self, path: str, task: Task = "auto"):
-        self.path, self.task = path, task
+    ``.npy`` files and uncompressed ``.npz`` members are memory-mapped: batches are read from the
+    file, so the data may be larger than memory.
+    """
+
+    def __init__(self, path: str, task: Task = "auto", targets: typing.Optional[str] = None):
+        self.path, self.task, self.targets = path, task, targets
+
+    def arrays(self):
+        """(X, y, the names of what the file holds)."""
+        if self.path.endswith(".npy"):
+            return load_array(self.path), np.asarray(load_array(self.targets)), []
+        return read_npz(self.path, ("X", "y"))
 
     def load(self, rng):
         _existing(self.path, "NPZ file")
+        if self.path.endswith(".npy") and self.targets is None:
+            raise ConfigError(f"{self.path} is an .npy file of inputs: set targets to the .npy file of their "
+                              "targets", "targets")
+        if self.path.endswith(".npy"):
+            _existing(self.targets, "targets file")
+        elif self.targets is not None:
+            raise ConfigError(f"targets is for an .npy file of inputs; {self.path} holds X and y itself", "targets")
         try:  # never unpickles: a pickled file or object array is refused, not run
-            X, y, files = read_npz(self.path, ("X", "y"))
+            X, y, files = self.arrays()
         except ConfigError:
             raise
-        except (ValueError, OSError, EOFError, AttributeError, TypeError, zipfile.BadZipFile, zlib.error):
-            raise ConfigError(f"{self.path} is not an .npz file of plain (non-object) "
+        except (ValueError, OSError, EOFError, AttributeError, TypeError, KeyError, zipfile.BadZipFile, zlib.error):
+            raise ConfigError(f"{self.path} is not an .npz or .npy file of plain (non-object) "
                               "arrays, or it is truncated", "path") from None
         if X is None or y is None:
             raise ConfigError(f"{self.path} must hold arrays 'X' and 'y'; it has {', '.join(files) or 'none'}",
                               "path")
         if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or X.dtype.kind not in "iuf":
             raise ConfigError(f"{self.path}: X must be numeric with as many samples as y", "path")
-        data = _dataset(X, y, self.task)  # in its stored dtype: load_data casts it once, block by block
+        data = _dataset(X, np.asarray(y), self.task)  # X as stored (maybe a map): load_data casts it by blocks
         data.locate = locator(f"{self.path} array X", None, 0, "sample")
         return data
 
@@ -355,9 +414,7 @@ def read_npz(path, keys):
                 check_claimed_size(f"{path} ({key})", claimed, info.file_size)
                 check_claimed_size(f"{path} ({key})", info.file_size, info.compress_size,
                                    compressed=info.compress_type != zipfile.ZIP_STORED)
-        with np.load(path, allow_pickle=False) as loaded:
-            arrays = [loaded[key] if key in members else None for key in keys]
-        return (*arrays, list(members))
+    return (*[load_array(path, key) if key in members else None for key in keys], list(members))
 
 
 def read_idx(path):
@@ -388,41 +445,164 @@ def read_idx(path):
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 
 
-@DATASETS.register("mnist", "fashion_mnist")
-class MNIST:
-    """A folder of IDX files as MNIST and Fashion-MNIST ship them (``train-images-idx3-ubyte[.gz]``,
-    ``train-labels-idx1-ubyte[.gz]`` and, if present, the ``t10k-`` pair); images scaled to [0, 1].
+def search_folders(name, extra=()):
+    """Where a data set's files are looked for when no ``path`` is given, in order."""
+    folders = [os.path.join(os.environ["NNRUN_DATA"], name)] if os.environ.get("NNRUN_DATA") else []
+    return folders + [os.path.join(os.path.expanduser("~"), ".nnrun", "data", name), *extra]
 
-    The standard test files are joined to the training ones; nnrun's own splits divide them.
+
+class Folder:
+    """A data set that ships as files in a folder: ``path`` or, when it is not given, the first
+    folder of :func:`search_folders` that holds the files. ``official_test``: the files the data set
+    ships as its test set are the test split (``test_split`` is then unused); false pools them with
+    the training files, which nnrun's own splits divide. Nothing is ever downloaded."""
+
+    folder_name = None  # the name under $NNRUN_DATA and ~/.nnrun/data
+    system_folders = ()  # where an operating-system package installs the files
+    how_to_get = ""      # one sentence for the error when no folder holds the files
+
+    def __init__(self, path: typing.Optional[str] = None, official_test: bool = True):
+        self.path, self.official_test = path, official_test
+
+    def holds_files(self, folder):
+        raise NotImplementedError
+
+    def folder(self):
+        """The folder to read: ``path`` (which must exist), else the first searched one with the files."""
+        if self.path is not None:
+            if not os.path.isdir(self.path):
+                raise ConfigError(f"{self.name} folder {self.path!r} does not exist or is not a folder", "path")
+            return self.path
+        searched = search_folders(self.folder_name, self.system_folders)
+        for folder in searched:
+            if os.path.isdir(folder) and self.holds_files(folder):
+                return folder
+        raise ConfigError(f"no {self.name} files found in {', '.join(searched)}; {self.how_to_get}, "
+                          "or set data.path to their folder (nothing is downloaded)", "path")
+
+    def labelled(self, parts, names=None):
+        """A classification Dataset from ``[(X, y), ...]`` (training files first, then the test files);
+        the last part is the test split when ``official_test`` and there are two parts."""
+        X = np.concatenate([X for X, _ in parts]) if len(parts) > 1 else parts[0][0]
+        data = classification(X, np.concatenate([y for _, y in parts]))
+        if names is not None:
+            data.classes = [names[int(c)] if 0 <= int(c) < len(names) else str(c) for c in data.classes]
+        data.n_test = len(parts[-1][1]) if self.official_test and len(parts) > 1 else 0
+        return data
+
+
+@DATASETS.register("mnist")
+class MNIST(Folder):
+    """MNIST's handwritten digits from a folder of its IDX files; pixels in [0, 1]; t10k is the test split.
+
+    The files as MNIST ships them: ``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``
+    and the ``t10k-`` pair (the test split unless ``official_test`` is false). Without ``path``:
+    ``$NNRUN_DATA/<name>``, then ``~/.nnrun/data/<name>`` (and for Fashion-MNIST
+    ``/usr/share/datasets/fashion-mnist``, where Debian's package ``dataset-fashion-mnist`` puts it).
     """
 
-    def __init__(self, path: str):
-        self.path = path
+    folder_name = "mnist"
+    how_to_get = "put the four IDX files of http://yann.lecun.com/exdb/mnist/ there"
+    class_names = None
 
-    def _find(self, stem):
+    def _find(self, folder, stem):
         for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
-            candidate = os.path.join(self.path, name)
+            candidate = os.path.join(folder, name)
             if os.path.exists(candidate):
                 return candidate
         return None
 
+    def holds_files(self, folder):
+        return bool(self._find(folder, "train-images-idx3-ubyte") and self._find(folder, "train-labels-idx1-ubyte"))
+
     def load(self, rng):
-        if not os.path.isdir(self.path):
-            raise ConfigError(f"MNIST folder {self.path!r} does not exist or is not a folder", "path")
-        images, labels = [], []
+        folder = self.folder()
+        parts = []
         for prefix in ("train", "t10k"):
-            image_file = self._find(f"{prefix}-images-idx3-ubyte")
-            label_file = self._find(f"{prefix}-labels-idx1-ubyte")
+            image_file = self._find(folder, f"{prefix}-images-idx3-ubyte")
+            label_file = self._find(folder, f"{prefix}-labels-idx1-ubyte")
             if image_file and label_file:
-                images.append(read_idx(image_file))
-                labels.append(read_idx(label_file))
-                if images[-1].ndim < 2 or labels[-1].ndim != 1 or len(images[-1]) != len(labels[-1]):
-                    raise ConfigError(f"{image_file} holds {images[-1].shape} images but {label_file} "
-                                      f"{labels[-1].shape} labels", "path")
-        if not images:
-            raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {self.path!r}", "path")
-        X, y = np.concatenate(images), np.concatenate(labels)
-        return classification(X.reshape(len(X), -1).astype(np.float32) / np.float32(255), y)
+                images, labels = read_idx(image_file), read_idx(label_file)
+                if images.ndim < 2 or labels.ndim != 1 or len(images) != len(labels):
+                    raise ConfigError(f"{image_file} holds {images.shape} images but {label_file} "
+                                      f"{labels.shape} labels", "path")
+                parts.append((images.reshape(len(images), -1).astype(np.float32) / np.float32(255), labels))
+            elif prefix == "train":
+                raise ConfigError(f"no train-images-idx3-ubyte / train-labels-idx1-ubyte in {folder!r}", "path")
+        return self.labelled(parts, self.class_names)
+
+
+@DATASETS.register("fashion_mnist")
+class FashionMNIST(MNIST):
+    """Zalando's Fashion-MNIST: 28x28 grey images of 10 kinds of clothing (apt-get install dataset-fashion-mnist).
+
+    MNIST's IDX files, 60,000 training and 10,000 test images, found as :class:`MNIST` describes."""
+
+    folder_name = "fashion_mnist"
+    system_folders = ("/usr/share/datasets/fashion-mnist",)
+    how_to_get = ("install them with 'apt-get install dataset-fashion-mnist' (Debian, Ubuntu) or put the four "
+                  "IDX files of https://github.com/zalandoresearch/fashion-mnist there")
+    class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot"]
+
+
+CIFAR_RECORD = 1 + 3 * 32 * 32  # a label byte, then the red, green and blue 32x32 planes
+
+
+@DATASETS.register("cifar10")
+class CIFAR10(Folder):
+    """CIFAR-10's binary version: 32x32 colour images of 10 classes as (n, 32, 32, 3), pixel values 0..255.
+
+    Files ``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin`` (the test split unless
+    ``official_test`` is false) and ``batches.meta.txt`` (the class names).
+
+    Each record is 3,073 bytes: the label, then 1,024 red, 1,024 green and 1,024 blue pixels, row by row,
+    so a file reshapes to (n, 3073) and the pixels to (n, 3, 32, 32), transposed to (n, 32, 32, 3).
+    The pickled Python version is refused (nnrun never unpickles). Found as :class:`MNIST` describes.
+    """
+
+    folder_name = "cifar10"
+    how_to_get = ("download the binary version (cifar-10-binary.tar.gz) from "
+                  "https://www.cs.toronto.edu/~kriz/cifar.html and extract it there")
+
+    def holds_files(self, folder):
+        return os.path.exists(os.path.join(folder, "data_batch_1.bin"))
+
+    def folder(self):
+        """As :meth:`Folder.folder`, also looking inside the ``cifar-10-batches-bin`` folder the archive holds."""
+        folder = super().folder()
+        inner = os.path.join(folder, "cifar-10-batches-bin")
+        return inner if not self.holds_files(folder) and os.path.isdir(inner) else folder
+
+    def read(self, path):
+        """(images (n, 32, 32, 3) uint8, labels (n,)) of one binary batch file."""
+        raw = np.fromfile(path, dtype=np.uint8)
+        if raw.size == 0 or raw.size % CIFAR_RECORD:
+            raise ConfigError(f"{path} holds {raw.size} bytes, not a whole number of {CIFAR_RECORD}-byte "
+                              "CIFAR-10 records", "path")
+        records = raw.reshape(-1, CIFAR_RECORD)
+        if records[:, 0].max() > 9:
+            raise ConfigError(f"{path} has labels above 9: not a CIFAR-10 binary file", "path")
+        return records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), records[:, 0]
+
+    def load(self, rng):
+        folder = self.folder()
+        if not self.holds_files(folder):
+            pickled = any(os.path.exists(os.path.join(folder, f)) for f in ("data_batch_1", "batches.meta"))
+            what = ("holds the pickled Python version, which nnrun does not read (unpickling runs code): "
+                    if pickled else "has no data_batch_1.bin: ")
+            raise ConfigError(f"{folder!r} {what}use the binary version ({self.how_to_get})", "path")
+        train = [os.path.join(folder, f"data_batch_{i}.bin") for i in range(1, 6)]
+        parts = [self.read(f) for f in train if os.path.exists(f)]
+        parts = [(np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts]))]
+        if os.path.exists(os.path.join(folder, "test_batch.bin")):
+            parts.append(self.read(os.path.join(folder, "test_batch.bin")))
+        meta = os.path.join(folder, "batches.meta.txt")
+        names = None
+        if os.path.exists(meta):
+            with open(meta, encoding="utf-8") as f:
+                names = [line.strip() for line in f if line.strip()]
+        return self.labelled(parts, names)
 
 
 @DATASETS.register("bit_sequence")

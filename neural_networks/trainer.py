@@ -54,15 +54,16 @@ class Trainer:
         """One pass over the shuffled training split; returns its mean loss and error.
 
         The hot loop of nnrun: per batch one forward, one backward (without the input gradient,
-        which nothing uses) and one in-place optimizer step; ``take`` gathers a batch's rows
-        faster than fancy indexing does. Only callbacks that override ``on_batch_end`` are called.
+        which nothing uses) and one in-place optimizer step; ``Split.batch`` gathers a batch's rows
+        (with ``take``, faster than fancy indexing) and augments them. Only callbacks that override
+        ``on_batch_end`` are called.
         """
         train, task, model = self.data.train, self.data.task, self.model
         listeners = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
         order = batches(len(train), self.batch_size, self.rng)
         total_loss = total_error = 0.0
         for i, index in enumerate(order):
-            X, Y = train.X.take(index, axis=0), train.Y.take(index, axis=0)
+            X, Y = train.batch(index, self.rng)
             Y_hat = model.forward(X, training=True)
             loss = model.loss.forward(Y, Y_hat)
             if not math.isfinite(loss):

@@ -21,7 +21,7 @@ def nnrun(*args):
 
 @pytest.fixture
 def data_overrides(tmp_path):
-    """``--set`` options that give a config needing files (MNIST) a tiny stand-in folder of them."""
+    """``--set`` options that give a config needing files (MNIST, CIFAR-10) a tiny stand-in folder of them."""
     rng = np.random.default_rng(0)
     labels = np.arange(60) % 10
     images = rng.integers(0, 60, (60, 28, 28))
@@ -29,9 +29,18 @@ def data_overrides(tmp_path):
         images[i, 2 * label:2 * label + 4] = 255
     write_idx(tmp_path / "train-images-idx3-ubyte", images)
     write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
+    cifar = tmp_path / "cifar"
+    cifar.mkdir()
+    for name, n in (("data_batch_1.bin", 60), ("test_batch.bin", 20)):  # a label byte, then 3,072 pixel bytes
+        planes = rng.integers(0, 60, (n, 3, 32, 32))
+        for i in range(n):  # class k: a bright band at rows 3k..3k+2, learnable from the pixels
+            planes[i, :, 3 * (i % 10):3 * (i % 10) + 3] = 255
+        np.column_stack([np.arange(n) % 10, planes.reshape(n, -1)]).astype(np.uint8).tofile(cifar / name)
 
     def overrides(path):
-        return ["--set", f"data.path={tmp_path}"] if "mnist" in os.path.basename(path) else []
+        name = os.path.basename(path)
+        return (["--set", f"data.path={tmp_path}"] if "mnist" in name else
+                ["--set", f"data.path={cifar}"] if "cifar" in name else [])
     return overrides
 
 

@@ -33,7 +33,7 @@ def test_sklearn_datasets(name, n, features, classes):
 
 def test_every_registered_dataset_is_covered_here():  # the 2-D sets: in test_playground.py
     assert set(DATASETS.names()) == {"iris", "wine", "breast_cancer", "digits", "sinewave", "csv", "npz", "mnist",
-                                     "bit_sequence", "moons", "circles", "spiral", "xor"}
+                                     "fashion_mnist", "cifar10", "bit_sequence", "moons", "circles", "spiral", "xor"}
 
 
 @pytest.mark.parametrize("target, label", [("parity", lambda b: b.sum(1) % 2), ("count", lambda b: b.sum(1))])

@@ -30,9 +30,10 @@ def applies(data):
 
 def applies_in_projection(data, image_shape):
     """Whether a run gets decision_boundary.png on a plane of principal components: classification
-    on vectors of more than 2 features that are not images (``image_shape`` None)."""
+    on vectors of more than 2 features that are not images (``image_shape`` None), held in memory (a
+    memory-mapped data set, read batch by batch, is too large to project whole)."""
     return (data.task == "classification" and len(data.input_shape) == 1 and data.input_shape[0] > 2
-            and image_shape is None)
+            and image_shape is None and isinstance(data.train.X, np.ndarray))
 
 
 class Plane:
@@ -58,7 +59,7 @@ class Plane:
 
     def points(self, split):
         """A split's samples as plane coordinates (n, 2)."""
-        X = split.X.astype(np.float64).reshape(len(split), -1)
+        X = split.X.astype(np.float64).reshape(len(split), int(np.prod(split.X.shape[1:])))  # also when empty
         return X * self.data.scale + self.data.shift if self.axes is None else (X - self.mean) @ self.axes.T
 
     def inputs(self, coordinates):

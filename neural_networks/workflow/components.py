@@ -1,5 +1,6 @@
 """Every registry by kind, and the component reference rendered from them (``nnrun components``, the README)."""
 from ..activations import ACTIVATIONS
+from ..augment import AUGMENTS
 from ..config.errors import ConfigError
 from ..config.validation import closest
 from ..datasets import DATASETS
@@ -11,11 +12,11 @@ from ..weights import WEIGHTS
 
 REGISTRIES = {"layers": LAYERS, "activations": ACTIVATIONS, "losses": LOSSES,
               "weight initializers": WEIGHTS, "optimizers": OPTIMIZERS, "lr schedulers": SCHEDULERS,
-              "datasets": DATASETS}
+              "datasets": DATASETS, "augmentations": AUGMENTS}
 # other natural names of a kind, after folding case, separators and a plural s
 SYNONYMS = {"initializers": "weight initializers", "weights": "weight initializers", "inits": "weight initializers",
             "schedulers": "lr schedulers", "lr scheduler": "lr schedulers", "data sets": "datasets",
-            "data": "datasets"}
+            "data": "datasets", "augment": "augmentations", "transforms": "augmentations"}
 
 
 def _fold(text):

@@ -57,12 +57,11 @@ def with_sizes(config, model):
 
 
 def with_absolute_data_path(config):
-    """The config to save: a relative ``data.path`` made absolute, so that the run folder's config
-    (``evaluate``, ``predict``, ``train --resume``, a re-run) finds the data from any folder."""
-    path = config["data"].get("path")
-    if not isinstance(path, str) or os.path.isabs(path):
-        return config
-    return {**config, "data": {**config["data"], "path": os.path.abspath(path)}}
+    """The config to save: a relative ``data.path`` (and ``data.targets``) made absolute, so that the run
+    folder's config (``evaluate``, ``predict``, ``train --resume``, a re-run) finds the data from any folder."""
+    relative = {key: os.path.abspath(value) for key, value in config["data"].items()
+                if key in ("path", "targets") and isinstance(value, str) and not os.path.isabs(value)}
+    return {**config, "data": {**config["data"], **relative}} if relative else config
 
 
 def new_summary(run_dir, config, built, overrides=()):
