@@ -10,7 +10,7 @@ from cli import main
 from neural_networks.gradcheck import TOLERANCE, compare, kinks
 from test_datasets import write_idx
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import REPO
 CONFIGS = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
 IRIS = os.path.join(REPO, "configs", "iris.yaml")
 
