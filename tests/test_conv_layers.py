@@ -154,6 +154,20 @@ def test_pool1d_and_global_average_pool():
     np.testing.assert_allclose(built("global_average_pool", X).forward(X), X.mean(axis=1))
 
 
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("kwargs, shape", [({"kernel_shape": 2}, (6, 8, 3)),
+                                           ({"kernel_shape": 2, "pad": "same"}, (5, 7, 2)),
+                                           ({"kernel_shape": [2, 3], "stride": 3}, (7, 9, 2))])
+def test_disjoint_pool_windows_write_the_gradient_the_summing_path_adds(mode, kwargs, shape):
+    X = np.round(normal(3, *shape), 1)  # ties within windows too
+    layer = built("pool2d", X, mode=mode, **kwargs)
+    dY = normal(*layer.forward(X).shape, seed=1)
+    assert layer.cache["windows"].disjoint
+    written = layer.backward(dY)
+    layer.cache["windows"].disjoint = False
+    np.testing.assert_array_equal(written, layer.backward(dY))
+
+
 def test_max_pool_sends_a_tied_gradient_to_the_first_maximum_only():
     X = np.zeros((1, 2, 2, 1))
     layer = built("pool2d", X, kernel_shape=2, mode="max")

@@ -61,6 +61,7 @@ class Windows:
             raise ShapeError(f"a kernel of {list(self.kernel)} (dilation {list(self.dilation)}) does not fit "
                              f"an input of {list(shape)} padded to {list(self.padded)}")
         self.unpadded = not any(b or a for b, a in self.pads)
+        self.disjoint = all(s > d * (k - 1) for k, s, d in zip(self.kernel, self.stride, self.dilation))  # no overlap
         self.interior = (slice(None),) + tuple(slice(b, b + n) for n, (b, _) in zip(shape, self.pads))
         self.tap_slices = [
             (slice(None),) + tuple(slice(i * d, i * d + (o - 1) * s + 1, s)
