@@ -49,7 +49,7 @@ class Convolution(Layer):
         windows, cols, W = self.cache["windows"], self.cache["cols"], self.parameters["W"]
         dZ2 = dZ.reshape(-1, self.n_out)
         np.matmul(cols.T, dZ2, out=self.gradients["W"].reshape(cols.shape[1], self.n_out))
-        dZ2.sum(axis=0, keepdims=True, out=self.gradients["b"])
+        self.column_sums(dZ2, out=self.gradients["b"])
         if not input_gradient:  # the first layer: nothing consumes dL/dX
             return None
         n_in, full = W.shape[-2], windows.full()
