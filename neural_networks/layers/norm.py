@@ -55,7 +55,7 @@ class BatchNorm(Layer):
     def _backward(self, dZ, input_gradient):
         X_hat, inv_std = self.cache["X_hat"], self.cache["inv_std"]
         dY = dZ.reshape(X_hat.shape)
-        np.einsum("ij,ij->j", dY, X_hat, out=self.gradients["gamma"][0])
+        np.einsum("ij,ij->j", dY, X_hat, out=self.gradients["gamma"][0], casting="same_kind")
         self.column_sums(dY, out=self.gradients["beta"])
         scale = self.parameters["gamma"] * inv_std
         if not self.cache["training"]:  # fixed statistics: an affine map
