@@ -83,6 +83,36 @@ def test_conv2d_matches_loops_with_stride_padding_and_dilation(kwargs, pads):
     np.testing.assert_allclose(layer.forward(X), expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("conv2d", {"n_out": 4, "kernel_shape": 3, "pad": "same"}, (9, 8, 3)),
+    ("conv2d", {"n_out": 3, "kernel_shape": [2, 3], "pad": "same", "dilation": [2, 1]}, (7, 6, 2)),
+    ("conv2d", {"n_out": 2, "kernel_shape": 3, "pad": [1, 0]}, (5, 6, 2)),
+    ("conv1d", {"n_out": 2, "kernel_shape": 5, "pad": 3}, (11, 3)),
+    ("conv1d", {"n_out": 3, "kernel_shape": 3, "dilation": 2, "pad": "valid"}, (12, 2)),
+])
+@pytest.mark.parametrize("chunk_rows", [4096, 7])
+def test_stride_1_input_gradient_is_the_general_col2im(monkeypatch, name, kwargs, shape, chunk_rows):
+    """The stride-1 'full' correlation (in chunks of any size) gives the numbers of col2im."""
+    from neural_networks.layers import conv
+    from neural_networks.layers.windows import Windows
+
+    X, layer = normal(5, *shape), initialize_layer(name, **kwargs)
+    layer.rng = np.random.default_rng(0)
+    dZ = normal(*layer.forward(X).shape, seed=1)
+    monkeypatch.setattr(conv, "CHUNK_ROWS", chunk_rows)
+    assert layer.cache["windows"].full() is not None
+    fast = layer.backward(dZ)
+    monkeypatch.setattr(Windows, "full", lambda windows: None)
+    np.testing.assert_allclose(fast, layer.backward(dZ), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{"stride": 2}, {"kernel_shape": 2, "pad": 2},
+                                    {"kernel_shape": [3, 2], "pad": [0, 2]}])
+def test_strides_and_pads_past_the_kernel_take_col2im(kwargs):
+    layer = built("conv2d", normal(2, 6, 6, 1), n_out=1, **kwargs)
+    assert layer.cache["windows"].full() is None
+
+
 def test_conv1d_is_seed_000_conv1d():
     """Seed 000: Conv1d(kernel_size=2, pad_length=3) holds 1 + 2 * 2 weights, pads 3 zeros on both sides
     and computes F[i, tau] = sum_t' S_p[i, tau + t'] K[t'] + b."""
@@ -122,6 +152,20 @@ def test_pool1d_and_global_average_pool():
     pooled = built("pool1d", X, kernel_shape=3, mode="max").forward(X)
     np.testing.assert_array_equal(pooled, X.reshape(2, 3, 3, 3).max(axis=2))
     np.testing.assert_allclose(built("global_average_pool", X).forward(X), X.mean(axis=1))
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("kwargs, shape", [({"kernel_shape": 2}, (6, 8, 3)),
+                                           ({"kernel_shape": 2, "pad": "same"}, (5, 7, 2)),
+                                           ({"kernel_shape": [2, 3], "stride": 3}, (7, 9, 2))])
+def test_disjoint_pool_windows_write_the_gradient_the_summing_path_adds(mode, kwargs, shape):
+    X = np.round(normal(3, *shape), 1)  # ties within windows too
+    layer = built("pool2d", X, mode=mode, **kwargs)
+    dY = normal(*layer.forward(X).shape, seed=1)
+    assert layer.cache["windows"].disjoint
+    written = layer.backward(dY)
+    layer.cache["windows"].disjoint = False
+    np.testing.assert_array_equal(written, layer.backward(dY))
 
 
 def test_max_pool_sends_a_tied_gradient_to_the_first_maximum_only():

@@ -54,6 +54,12 @@ class Layer:
     def init_weight(self, shape, fan_in, fan_out, dtype):
         return self.weight_init(shape, fan_in, fan_out, self.activation.gain, self.rng, dtype)
 
+    @staticmethod
+    def column_sums(A, out=None):
+        """1^T A: the sums down the columns of a 2-D array, shape (1, columns), as a matrix-vector
+        product (BLAS's product is several times faster than ``A.sum(axis=0)`` on a tall array)."""
+        return np.matmul(np.ones((1, len(A)), A.dtype), A, out=out)
+
     def build(self, input_shape, dtype):
         self.parameters = self.init_parameters(tuple(input_shape), dtype)
         self.gradients = {k: np.zeros_like(v) for k, v in self.parameters.items()}

@@ -8,12 +8,19 @@ from .base import LAYERS, Layer
 from .windows import Pad1, Pad2, Pair, Windows, per_axis, spatial_shape
 
 
+CHUNK_ROWS = 4096  # input positions per chunk of the stride-1 input gradient: its columns stay in cache
+
+
 class Convolution(Layer):
     """Z[n, p, o] = b[o] + sum_{t, c} Xp[n, p * stride + t * dilation, c] W[t, c, o]  (cross-correlation,
     as ``torch.conv2d``), Xp the zero-padded input, p an output position, t a kernel tap.
 
     With the windows as rows, cols (N P, T C) and W as (T C, O):  Z = cols W + b, and backward
     dW = cols^T dZ,  db = 1^T dZ,  dX = col2im(dZ W^T)  (each tap's rows added back where they came from).
+    With stride 1, dX is a product of the same kind instead, the 'full' correlation of ``Windows.full``:
+    dX = cols(dZ padded) W_flipped, W_flipped (T O, C) the kernel reversed on every spatial axis, taken
+    CHUNK_ROWS positions at a time. While training, the padded input and the columns are written into
+    buffers the layer keeps from step to step.
     """
 
     ndim = None  # spatial axes, set by the subclasses
@@ -31,9 +38,8 @@ class Convolution(Layer):
         return {"W": W, "b": np.zeros((1, self.n_out), dtype=dtype)}
 
     def _forward(self, X, training):
-        shape = spatial_shape(X, self.ndim, self.name)
-        windows = Windows(shape, self.kernel, self.stride, self.dilation, self.pad)
-        cols = windows.columns(windows.pad(X))
+        windows = Windows(spatial_shape(X, self.ndim, self.name), self.kernel, self.stride, self.dilation, self.pad)
+        cols = self._columns(windows, X, "X") if training else windows.columns(windows.pad(X))
         self.cache.update(windows=windows, cols=cols)
         Z = cols @ self.parameters["W"].reshape(cols.shape[1], self.n_out)
         Z += self.parameters["b"]
@@ -43,14 +49,36 @@ class Convolution(Layer):
         windows, cols, W = self.cache["windows"], self.cache["cols"], self.parameters["W"]
         dZ2 = dZ.reshape(-1, self.n_out)
         np.matmul(cols.T, dZ2, out=self.gradients["W"].reshape(cols.shape[1], self.n_out))
-        dZ2.sum(axis=0, keepdims=True, out=self.gradients["b"])
+        self.column_sums(dZ2, out=self.gradients["b"])
         if not input_gradient:  # the first layer: nothing consumes dL/dX
             return None
-        n_in = W.shape[-2]
-        # (T C, O) (O, N P): every tap's input gradient, channels first so col2im adds long rows
-        per_tap = W.reshape(-1, self.n_out) @ dZ2.T
-        per_tap = per_tap.reshape((windows.n_taps, n_in, dZ.shape[0]) + windows.out)
-        return windows.add_taps(per_tap)
+        n_in, full = W.shape[-2], windows.full()
+        if full is None:  # (T C, O) (O, N P): every tap's input gradient, channels first so col2im adds long rows
+            per_tap = W.reshape(-1, self.n_out) @ dZ2.T
+            return windows.add_taps(per_tap.reshape((windows.n_taps, n_in, len(dZ)) + windows.out))
+        flipped = np.swapaxes(W[(slice(None, None, -1),) * self.ndim], -1, -2).reshape(-1, n_in)
+        dX = np.empty((len(dZ),) + full.out + (n_in,), np.result_type(dZ, W))
+        step = max(1, CHUNK_ROWS // int(np.prod(full.out)))
+        for start in range(0, len(dZ), step):
+            rows = slice(start, start + step)
+            np.matmul(self._columns(full, dZ[rows], "dZ"), flipped, out=dX[rows].reshape(-1, n_in))
+        return dX
+
+    def _columns(self, windows, X, name):
+        """im2col of X, padded and laid out in buffers the layer keeps (named after ``name``)."""
+        n, channels = len(X), X.shape[-1]
+        if not windows.unpadded:
+            X = windows.pad(X, out=self._buffer(name + " padded", (n,) + windows.padded + (channels,), X.dtype))
+        rows = n * int(np.prod(windows.out))
+        return windows.columns(X, out=self._buffer(name + " columns", (rows, windows.n_taps * channels), X.dtype))
+
+    def _buffer(self, name, shape, dtype):
+        """A work array of ``shape`` kept in the cache (zeros when made, then as the last use left it),
+        made again only for another dtype, other sizes or more rows than it has."""
+        kept = self.cache.get(name)
+        if kept is None or kept.dtype != dtype or kept.shape[1:] != shape[1:] or len(kept) < shape[0]:
+            kept = self.cache[name] = np.zeros(shape, dtype)
+        return kept[:shape[0]]
 
 
 @LAYERS.register("conv2d", "convolution_2d")

@@ -34,27 +34,35 @@ class BatchNorm(Layer):
 
     def _forward(self, X, training):
         X2 = X.reshape(-1, X.shape[-1])
-        if training:
-            mean, var = X2.mean(axis=0, keepdims=True), X2.var(axis=0, keepdims=True)
+        if training:  # per-feature sums as products: column_sums, and einsum for the squares
             m, keep = len(X2), X.dtype.type(self.momentum)
+            mean = self.column_sums(X2) / X.dtype.type(m)
+            X_hat = X2 - mean
+            var = np.einsum("ij,ij->j", X_hat, X_hat)[None] / X.dtype.type(m)
             self.buffers["running_mean"][...] = keep * self.buffers["running_mean"] + (1 - keep) * mean
             self.buffers["running_var"][...] = (keep * self.buffers["running_var"]
                                                 + (1 - keep) * var * X.dtype.type(m / max(m - 1, 1)))
         else:
             mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+            X_hat = X2 - mean
         inv_std = 1 / np.sqrt(var + X.dtype.type(self.epsilon))
-        X_hat = (X2 - mean) * inv_std
+        X_hat *= inv_std
         self.cache.update(X_hat=X_hat, inv_std=inv_std, training=training)
-        return (X_hat * self.parameters["gamma"] + self.parameters["beta"]).reshape(X.shape)
+        Y = X_hat * self.parameters["gamma"]
+        Y += self.parameters["beta"]
+        return Y.reshape(X.shape)
 
     def _backward(self, dZ, input_gradient):
         X_hat, inv_std = self.cache["X_hat"], self.cache["inv_std"]
         dY = dZ.reshape(X_hat.shape)
-        np.sum(dY * X_hat, axis=0, keepdims=True, out=self.gradients["gamma"])
-        dY.sum(axis=0, keepdims=True, out=self.gradients["beta"])
+        np.einsum("ij,ij->j", dY, X_hat, out=self.gradients["gamma"][0], casting="same_kind")
+        self.column_sums(dY, out=self.gradients["beta"])
         scale = self.parameters["gamma"] * inv_std
         if not self.cache["training"]:  # fixed statistics: an affine map
             return (dY * scale).reshape(dZ.shape)
-        m = dY.dtype.type(len(dY))
-        dX = scale / m * (m * dY - self.gradients["beta"] - X_hat * self.gradients["gamma"])
+        m = dY.dtype.type(len(dY))  # dX = scale (dY - (dbeta + X_hat dgamma) / m), in place on one array
+        dX = X_hat * (-self.gradients["gamma"] / m)
+        dX += dY
+        dX -= self.gradients["beta"] / m
+        dX *= scale
         return dX.reshape(dZ.shape)

@@ -42,13 +42,16 @@ class Pooling(Layer):
         return Y
 
     def _backward(self, dZ, input_gradient):
+        """dXp[tap t of each window] += dZ * factor_t, factor_t = 1[argmax = t] (max) or 1 / taps (average);
+        where no two windows overlap, each element gets one term, written in place without a sum."""
         windows = self.cache["windows"]
         dXp = np.zeros(self.cache["shape"], dtype=dZ.dtype)
         for t, where in enumerate(windows.tap_slices):
-            if self.mode == "average":
-                dXp[where] += dZ / dZ.dtype.type(windows.n_taps)
+            factor = self.cache["argmax"] == t if self.mode == "max" else dZ.dtype.type(1 / windows.n_taps)
+            if windows.disjoint:
+                np.multiply(dZ, factor, out=dXp[where])
             else:
-                dXp[where] += dZ * (self.cache["argmax"] == t)
+                dXp[where] += dZ * factor
         return windows.crop(dXp)
 
 
