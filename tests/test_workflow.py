@@ -31,7 +31,7 @@ SINE = {"name": "sine", "data": {"name": "sinewave", "n_samples": 120, "batch_si
         "log": {"plot": False}}
 # Long enough to be killed mid-run; dropout and a stateful scheduler make resuming exact only if
 # the RNG, optimizer and scheduler states all come back.
-SLOW = {"name": "slow", "data": {"name": "sinewave", "n_samples": 200, "noise": 0.1, "batch_size": 4},
+SLOW = {"name": "slow", "data": {"name": "sinewave", "n_samples": 1000, "noise": 0.1, "batch_size": 4},
         "model": {"loss": "mse", "layers": [{"name": "fully_connected", "n_out": 16, "activation": "relu"},
                                             {"name": "dropout", "p": 0.2}, {"name": "fully_connected"}]},
         "optimizer": {"name": "adam", "lr": 0.002,
