@@ -5,6 +5,7 @@ import platform
 
 from . import files
 from ..config.errors import ConfigError, DamagedFile
+from ..config.templates import value_at
 from ..metrics import METRICS
 
 TEST_COLUMNS = ("test_loss", "test_accuracy", "test_error")
@@ -44,15 +45,10 @@ def runs_under(directory):
 
 def lookup(config, key):
     """The value at dotted ``key`` (list items by index) in a config mapping, or None."""
-    node = config
-    for part in key.split("."):
-        if isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
+    try:
+        return value_at(config, key)
+    except ConfigError:
+        return None
 
 
 def read_run(run_dir):
