@@ -8,6 +8,7 @@
 - :func:`check_samples`, :func:`check_split_sizes`: too few samples or classes for the train, validation
   and test splits asked for.
 """
+import mmap
 import os
 
 import numpy as np
@@ -18,11 +19,19 @@ DEFLATE_RATIO = 1032  # deflate (zip, gzip) can shrink data at most about 1032:1
 BLOCK = 4096          # rows checked at a time, so that no copy of all the data is made
 
 
+def release_pages(X):
+    """Unmap the pages of the memory map ``X`` that this process has read (the kernel's file cache keeps
+    them, so reading them again is cheap). Without it, a file read through its map stays resident in the
+    process: reading all of a 2 GB file once would hold 2 GB. Arrays that are not memory maps are left alone."""
+    if isinstance(X, np.memmap) and X._mmap is not None:
+        X._mmap.madvise(mmap.MADV_DONTNEED)
+
+
 def check_finite(values, dtype, locate):
     """ConfigError at the first value of ``values`` (samples first) that is NaN or infinite, or that
     becomes infinite in ``dtype`` (1e39 in float32). ``locate(row, column)`` names where it is
     (file, row, column: each loader knows how its rows and columns are called)."""
-    values = np.asarray(values)
+    values = values if isinstance(values, np.ndarray) else np.asarray(values)  # a memory map stays one
     if values.dtype.kind not in "fc":  # integers are finite and within float32's range
         return
     limit = np.finfo(dtype).max if np.dtype(dtype).kind == "f" else np.inf
@@ -30,6 +39,7 @@ def check_finite(values, dtype, locate):
     for start in range(0, len(flat), BLOCK):
         block = flat[start:start + BLOCK]
         bad = ~np.isfinite(block) | (np.abs(block) > limit)
+        release_pages(flat)
         if bad.any():
             row, column = np.argwhere(bad)[0]
             value = block[row, column]

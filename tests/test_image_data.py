@@ -2,6 +2,7 @@
 stratified subsampling, split_seed, memory-mapped inputs, and augmentation of training batches."""
 import json
 import os
+import pathlib
 import struct
 import zipfile
 
@@ -215,6 +216,33 @@ def test_memory_mapped_inputs_equal_the_in_memory_path(tmp_path, arrays, preproc
             np.testing.assert_array_equal(a.X[:], b.X)
             np.testing.assert_array_equal(a.X.take(np.array([3, 0, 2]), axis=0), b.X[[3, 0, 2]])
             np.testing.assert_array_equal(a.X[1:4], b.X[1:4])
+
+
+def peak_resident_mb():
+    """This process's peak resident set since the last reset (Linux /proc), in MB."""
+    status = pathlib.Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's /proc to read peak memory")
+def test_gathering_rows_from_a_memory_map_keeps_little_of_it_resident(tmp_path):
+    """Random rows read through a map stay mapped until released; some kernels map a whole large folio
+    (up to 2 MB) per row read, so 1,024 random rows of a freshly written 192 MB file would hold most of it."""
+    from neural_networks.data import gather
+
+    n, width = 65536, 3072
+    with open(tmp_path / "X.npy", "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (n, width)})
+        for start in range(0, n, 4096):
+            f.write(np.full((4096, width), start // 4096, np.uint8).tobytes())
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    rows = np.random.default_rng(0).permutation(n)[:1024]
+    pathlib.Path("/proc/self/clear_refs").write_text("5")  # resets the peak to the current resident set
+    before = peak_resident_mb()
+    block = gather(X, rows)
+    grown = peak_resident_mb() - before
+    np.testing.assert_array_equal(block[:, 0], rows // 4096)  # each row in its place
+    assert grown < 24 + 64 + 32, f"{grown:.0f} MB"  # the float64 rows are 24 MB; 32 rows may map 64 MB
 
 
 def test_npy_inputs_need_their_targets(tmp_path, arrays):
