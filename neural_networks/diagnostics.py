@@ -34,6 +34,7 @@ COLUMNS = ["epoch", "layer", "name", "activation_mean", "activation_std", "dead_
 DEAD = ("relu",)
 SATURATING = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01  # "within 1% of the bounds": 1% of the output range
+STATS_CHUNK = 2 ** 16  # values per float64 chunk of the moments
 HISTOGRAM_VALUES = 2000  # activation values kept per layer for the histograms of the first and last epoch
 
 
@@ -56,16 +57,23 @@ def probe_rows(n, rng):
 
 
 def activation_stats(activation, Y):
-    """(mean, std, dead fraction or None, saturated fraction or None) of a layer's outputs ``Y``."""
-    Y = np.asarray(Y, dtype=np.float64)
+    """(mean, std, dead fraction or None, saturated fraction or None) of a layer's outputs ``Y``.
+
+    The moments are summed in float64 over chunks of STATS_CHUNK values (two passes: the mean, then
+    the squared deviations from it), so that no float64 copy of a large conv output is made."""
+    flat = Y.reshape(-1)
+    chunks = [flat[start:start + STATS_CHUNK] for start in range(0, len(flat), STATS_CHUNK)]
+    mean = sum(chunk.sum(dtype=np.float64) for chunk in chunks) / max(len(flat), 1)
+    squares = sum(float(np.vdot(d, d)) for d in (chunk.astype(np.float64) - mean for chunk in chunks))
     dead = saturated = None
-    if activation in DEAD:
-        dead = float(np.mean(~np.any(Y.reshape(-1, Y.shape[-1]) != 0, axis=0)))
+    if activation in DEAD:  # a unit is dead when it is 0 everywhere: its largest and smallest value are 0
+        units = Y.reshape(-1, Y.shape[-1])
+        dead = float(np.mean((units.max(axis=0) == 0) & (units.min(axis=0) == 0)))
     if activation in SATURATING:
         low, high = SATURATING[activation]
         margin = SATURATION_MARGIN * (high - low)
-        saturated = float(np.mean((Y < low + margin) | (Y > high - margin)))
-    return float(Y.mean()), float(Y.std()), dead, saturated
+        saturated = float(np.count_nonzero((Y < low + margin) | (Y > high - margin)) / Y.size)
+    return float(mean), math.sqrt(squares / max(len(flat), 1)), dead, saturated
 
 
 def sample_values(Y, count=HISTOGRAM_VALUES):

@@ -19,7 +19,7 @@ def error_rate(task, Y, Y_hat):
     return float(np.mean((Y_hat - Y) ** 2))
 
 
-def evaluate(model, split, task, batch_size=1024):
+def evaluate(model, split, task, batch_size=None):
     """(loss, error, outputs) of ``model`` on a split in evaluation mode; NaNs for an empty split."""
     if len(split) == 0:
         return math.nan, math.nan, split.Y[:0]

@@ -208,6 +208,28 @@ def test_batchnorm_running_statistics_are_saved_with_the_model():
     assert state["layers.0.running_mean"].mean() > 0.4  # moved 10% of the way towards 5
 
 
+def test_predict_batches_a_cnn_small_and_an_mlp_large_with_the_same_outputs(monkeypatch):
+    """A conv net evaluates a few dozen samples at a time (its columns stay in cache), an MLP 1,024;
+    the outputs do not depend on the batches."""
+    from neural_networks import models
+
+    cnn = models.initialize_model(layers=[{"name": "conv2d", "n_out": 32, "kernel_shape": 3}, {"name": "batchnorm"},
+                                          {"name": "flatten"}, {"name": "fully_connected", "activation": "softmax"}],
+                                  n_outputs=3, rng=np.random.default_rng(0))
+    mlp = models.initialize_model(layers=[{"name": "fully_connected", "n_out": 64, "activation": "relu"},
+                                          {"name": "fully_connected", "activation": "softmax"}],
+                                  n_outputs=3, rng=np.random.default_rng(0))
+    X = normal(100, 28, 28, 1).astype(np.float32)
+    whole = cnn.predict(X, 100)
+    seen = []
+    monkeypatch.setattr(models, "batches", lambda n, size: seen.append(size) or [slice(i, i + size)
+                                                                            for i in range(0, n, size)])
+    np.testing.assert_allclose(cnn.predict(X), whole, rtol=1e-5, atol=1e-7)
+    assert cnn.widest == 28 * 28 * 32
+    mlp.predict(X.reshape(100, -1))
+    assert seen == [models.PREDICT_VALUES // (28 * 28 * 32), models.PREDICT_ROWS]
+
+
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_elman_matches_a_loop_over_time_and_samples(return_sequences):
     X = normal(3, 5, 2)
