@@ -92,6 +92,19 @@ def test_cnn_shapes_and_parameter_counts_match_hand_counts():
         ((10,), 24 * 10 + 10)]             # 250
 
 
+def test_the_initializer_line_names_only_layers_with_weights():
+    import numpy as np
+
+    from neural_networks.models import initialize_model
+    from neural_networks.workflow.model_table import initializer_text, layer_rows
+
+    model = initialize_model(layers=[{"name": "fully_connected", "n_out": 4, "weight_init": "he_uniform"},
+                                     {"name": "batchnorm"}, {"name": "fully_connected", "activation": "softmax"}],
+                             n_outputs=2, rng=np.random.default_rng(0))
+    model.build((3,))
+    assert initializer_text(layer_rows(model, (3,))) == "he_uniform (layers.0), xavier_uniform (layers.2)"
+
+
 def test_summary_command_prints_the_table_and_draws_the_graph(digits_run, tmp_path):
     plot = tmp_path / "graph.png"
     result = invoke("summary", digits_run, "--plot", plot)

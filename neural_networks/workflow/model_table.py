@@ -17,7 +17,7 @@ class LayerRow:
     shape: tuple         # one sample's output shape (no batch axis)
     parameters: int      # trained numbers (``layer.parameters``)
     buffers: int         # saved, untrained numbers (``layer.buffers``, e.g. running statistics)
-    initializer: str     # the weight initializer, "" for a layer without parameters
+    initializer: str     # the weight initializer, "" for a layer without weights (batch norm has none)
 
 
 def spec_text(spec, skip=("name",)):
@@ -40,7 +40,7 @@ def layer_rows(model, input_shape, dtype=np.float32):
             "" if nonlinearity.name == "linear" else spec_text(nonlinearity.config),
             X.shape[1:], sum(p.size for p in layer.parameters.values()),
             sum(b.size for b in layer.buffers.values()),
-            spec_text(layer.weight_init.config) if layer.parameters else ""))
+            spec_text(layer.weight_init.config) if layer.decayed else ""))
     return rows
 
 
