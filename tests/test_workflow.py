@@ -84,7 +84,12 @@ def stop_after_a_few_epochs(process, run_dir, how, min_epochs=3):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.005)
     process.send_signal(how)
-    out, err = process.communicate(timeout=60)
+    for _ in range(60):  # Python drops a SIGINT that lands in a finalizer ("Exception ignored in"): press again
+        try:
+            out, err = process.communicate(timeout=1)
+            break
+        except subprocess.TimeoutExpired:
+            process.send_signal(how)
     assert len(pd.read_csv(metrics)) < SLOW["train"]["epochs"], "the run finished before it was stopped"
     return process.returncode, out, err
 
