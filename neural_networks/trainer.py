@@ -10,8 +10,6 @@ from .metrics import COLUMNS
 from .config.errors import TrainingError
 
 
-
-
 def error_rate(task, Y, Y_hat):
     """1 - accuracy for classification; mean squared error (over all outputs) for regression."""
     if task == "classification":
@@ -19,11 +17,12 @@ def error_rate(task, Y, Y_hat):
     return float(np.mean((Y_hat - Y) ** 2))
 
 
-def evaluate(model, split, task, batch_size=None):
-    """(loss, error, outputs) of ``model`` on a split in evaluation mode; NaNs for an empty split."""
+def evaluate(model, split, task):
+    """(loss, error, outputs) of ``model`` on a split in evaluation mode (in ``predict``'s default
+    batches); NaNs for an empty split."""
     if len(split) == 0:
         return math.nan, math.nan, split.Y[:0]
-    Y_hat = model.predict(split.X, batch_size)
+    Y_hat = model.predict(split.X)
     return model.loss.forward(split.Y, Y_hat), error_rate(task, split.Y, Y_hat), Y_hat
 
 
